@@ -1,0 +1,291 @@
+"""Answers: the verbatim quote, who says it, where it comes from; or a plain abstention.
+
+`AnswerEngine` is the one entry point the CLI and the bot use. It never composes a claim of its
+own: every quote is a stored passage, every claim is attributed to a speaker or to the outlet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from factbot.errors import DatabaseError, InputError
+from factbot.matcher import Candidate, Matcher
+from factbot.models import Source
+from factbot.store import connect, require_schema, source_from_row
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 2000
+DEFAULT_MIN_CONFIDENCE = 0.5
+RELATED_MIN_SHARE = 0.6
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Related:
+    passage_id: str
+    quote: str
+    attribution: str
+    source: Source
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "passage_id": self.passage_id,
+            "quote": self.quote,
+            "attribution": self.attribution,
+            "source": self.source.as_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says back: a quote with its source, or an abstention with suggestions."""
+
+    question: str
+    answered: bool
+    quote: str | None = None
+    attribution: str | None = None
+    source: Source | None = None
+    confidence: float = 0.0
+    passage_id: str | None = None
+    intent: str = "about"
+    entities: tuple[str, ...] = ()
+    related: tuple[Related, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    message: str | None = None
+
+    @property
+    def confidence_words(self) -> str:
+        if not self.answered:
+            return "no answer in the sources"
+        if self.confidence >= 0.85:
+            return "high"
+        if self.confidence >= 0.65:
+            return "medium"
+        return "low"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "quote": self.quote,
+            "source": self.source.as_json() if self.source else None,
+            "attribution": self.attribution,
+            "confidence": round(self.confidence, 4),
+            "passage_id": self.passage_id,
+            "related": [r.as_json() for r in self.related],
+            "intent": self.intent,
+            "entities": list(self.entities),
+            "suggestions": list(self.suggestions),
+            "message": self.message,
+        }
+
+
+def clean_question(question: str) -> str:
+    """Normalise what a user typed; empty or blank raises `InputError`.
+
+    Control and bidi-override characters are dropped (they can hide text in a terminal or in
+    Discord); over-long questions are cut, since no answer needs more than their start.
+    """
+    if not isinstance(question, str):
+        raise InputError("The question must be text.")
+    text = unicodedata.normalize("NFC", question)
+    text = _CONTROL.sub(" ", text)
+    text = " ".join(text.split())[:MAX_QUESTION_CHARS]
+    if not text:
+        raise InputError("Please ask a question: it was empty.")
+    return text
+
+
+def attribution_for(speaker: str | None, source: Source) -> str:
+    """How a claim is credited: to its speaker as reported by the outlet, else to the outlet."""
+    if speaker:
+        return f"{speaker}, as reported by {source.name}"
+    return f"Reported by {source.name}"
+
+
+class AnswerEngine:
+    """Answers questions from one fact base; safe to share between threads (one connection each).
+
+    The bot keeps one engine and calls `ask` from worker threads: each thread gets its own
+    read-only SQLite connection, and each call notices a changed fact base (maintainer edits)
+    through the `revision` counter, so edits show up without a restart.
+    """
+
+    def __init__(self, db_path: Path, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
+        self.db_path = db_path
+        self.min_confidence = min_confidence
+        self._local = threading.local()
+        self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
+        self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
+
+    def _matcher(self) -> Matcher:
+        matcher: Matcher | None = getattr(self._local, "matcher", None)
+        if matcher is None:
+            db = connect(self.db_path, readonly=True)
+            require_schema(db, self.db_path)
+            matcher = Matcher(db)
+            self._local.matcher = matcher
+        else:
+            try:
+                matcher.refresh()
+            except Exception as error:
+                self._local.matcher = None
+                raise DatabaseError(f"The fact base at {self.db_path} became unreadable: {error}") from None
+        return matcher
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self._matcher().db
+
+    def ask(self, question: str) -> Answer:
+        text = clean_question(question)
+        matcher = self._matcher()
+        analysed = matcher.analyse(text)
+        ranking = matcher.rank(analysed, limit=8)
+        entities = analysed.entities
+        if not ranking.candidates or ranking.confidence < self.min_confidence:
+            return self._abstain(text, analysed.intent, entities, ranking.confidence)
+        best = ranking.candidates[0]
+        sources = self._sources({c.source_id for c in ranking.candidates})
+        source = sources[best.source_id]
+        related = tuple(
+            Related(c.passage_id, c.text, attribution_for(c.attribution, sources[c.source_id]), sources[c.source_id])
+            for c in _related(best, ranking.candidates)
+        )
+        log.debug("answered %r with %s (%.2f)", text, best.passage_id, ranking.confidence)
+        return Answer(
+            question=text,
+            answered=True,
+            quote=best.text,
+            attribution=attribution_for(best.attribution, source),
+            source=source,
+            confidence=ranking.confidence,
+            passage_id=best.passage_id,
+            intent=analysed.intent,
+            entities=entities,
+            related=related,
+        )
+
+    def _abstain(self, text: str, intent: str, entities: tuple[str, ...], confidence: float) -> Answer:
+        return Answer(
+            question=text,
+            answered=False,
+            confidence=confidence,
+            intent=intent,
+            entities=entities,
+            suggestions=self.suggestions(),
+            message="My sources don't say. Here is what I can answer:",
+        )
+
+    def _sources(self, ids: set[str]) -> dict[str, Source]:
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT id, outlet, title, url, published, author, photo_credit FROM sources WHERE id IN ({marks})",
+            sorted(ids),
+        )
+        columns = [d[0] for d in rows.description]
+        return {row[0]: source_from_row(dict(zip(columns, row, strict=True))) for row in rows.fetchall()}
+
+    def suggestions(self, limit: int = 4) -> tuple[str, ...]:
+        """Questions about the most-mentioned entities that the engine itself answers."""
+        matcher = self._matcher()
+        cached_revision, cached = self._suggestions
+        if cached_revision == matcher.revision and cached_revision is not None:
+            return cached
+        rows = matcher.db.execute(
+            """
+            SELECT e.id, e.name, e.kind, count(*) AS mentions
+            FROM entities e JOIN passage_entities pe ON pe.entity_id = e.id
+            JOIN passages p ON p.id = pe.passage_id AND p.status = 'active'
+            WHERE e.kind IN ('person', 'place', 'organisation')
+            GROUP BY e.id ORDER BY mentions DESC, e.id LIMIT 30
+            """
+        ).fetchall()
+        found: list[str] = []
+        for _, name, kind, _ in rows:
+            candidate = question_about(name, kind)
+            if self._answers(candidate):
+                found.append(candidate)
+            if len(found) >= limit:
+                break
+        self._suggestions = (matcher.revision, tuple(found))
+        return tuple(found)
+
+    def related_questions(self, answer: Answer, limit: int = 2) -> tuple[str, ...]:
+        """Follow-up questions, one per related passage, kept only if they are answered."""
+        matcher = self._matcher()
+        asked = set(answer.entities)
+        found: list[str] = []
+        for related in answer.related:
+            rows = matcher.db.execute(
+                """SELECT e.id, e.name, e.kind FROM passage_entities pe JOIN entities e ON e.id = pe.entity_id
+                WHERE pe.passage_id = ? AND e.kind IN ('person', 'place', 'organisation') ORDER BY e.id""",
+                [related.passage_id],
+            ).fetchall()
+            for entity_id, name, kind in rows:
+                candidate = question_about(name, kind)
+                if entity_id in asked or candidate in found or not self._answers(candidate):
+                    continue
+                found.append(candidate)
+                asked.add(entity_id)
+                break
+            if len(found) >= limit:
+                break
+        return tuple(found)
+
+    def _answers(self, question: str) -> bool:
+        matcher = self._matcher()
+        ranking = matcher.rank(matcher.analyse(question), limit=2)
+        return bool(ranking.candidates) and ranking.confidence >= self.min_confidence
+
+
+def question_about(name: str, kind: str) -> str:
+    if kind == "person":
+        return f"Who is {name}?"
+    if kind == "place":
+        return f"What happened in {name}?"
+    return f"What did {name} say?"
+
+
+def _related(best: Candidate, candidates: tuple[Candidate, ...]) -> list[Candidate]:
+    """Up to two other strong passages that do not repeat the chosen span."""
+    chosen: list[Candidate] = []
+    for candidate in candidates[1:]:
+        if candidate.score < best.score * RELATED_MIN_SHARE:
+            break
+        spans = [best, *chosen]
+        if any(_overlaps(candidate, other) for other in spans):
+            continue
+        chosen.append(candidate)
+        if len(chosen) == 2:
+            break
+    return chosen
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.source_id == b.source_id and a.start < b.end and b.start < a.end
+
+
+def format_text(answer: Answer) -> str:
+    """The answer as readable plain text for the console."""
+    if not answer.answered:
+        lines = [answer.message or "My sources don't say."]
+        lines += [f"  - {s}" for s in answer.suggestions]
+        return "\n".join(lines)
+    assert answer.source is not None
+    source = answer.source
+    cite = ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
+    lines = [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
+    lines.append(f"  Confidence: {answer.confidence_words} ({answer.confidence:.2f})")
+    for related in answer.related:
+        lines.append(f"  Related: “{related.quote}”")
+    return "\n".join(lines)

@@ -1,0 +1,358 @@
+"""Article text -> passages, speakers, entities and aliases, with no hand annotation.
+
+Works on any plain-text or Markdown article: the same pipeline builds the incident base from
+`knowledge/` and ingests articles nobody here has seen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from factbot.errors import InputError
+from factbot.models import Source
+from factbot.store import utc_now
+from factbot.text import STOPWORDS, Span, fold, sentences, terms, words
+
+MAX_DOCUMENT_CHARS = 2_000_000
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
+_RULE = re.compile(r"^\s*(?:[-_*=]\s*){3,}$")
+_FOOTER = re.compile(r"^\s*(?:source|sources|photo|image|credit|via)\s*:\s*\S.{0,60}$", re.I)
+_TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+
+
+def document_title(text: str) -> str | None:
+    """The first Markdown heading, if the document has one."""
+    for line in text.split("\n"):
+        match = _HEADING.match(line)
+        if match:
+            return match.group(1).strip() or None
+        if line.strip():
+            return None
+    return None
+
+
+def segment(text: str) -> list[Span]:
+    """Quotable sentences of `text`, as spans into it.
+
+    A paragraph break, a heading, a list item or a line ending in terminal punctuation closes a
+    block; a line that just wraps joins the next one. Headings, rules and "Source: X" footers
+    are metadata, not quotable claims.
+    """
+    spans: list[Span] = []
+    for start, end in _blocks(text):
+        spans.extend(span for span in sentences(text, start, end) if _quotable(span.text))
+    return spans
+
+
+def _blocks(text: str) -> Iterable[tuple[int, int]]:
+    offset = 0
+    block_start: int | None = None
+    block_end = 0
+    for line in text.split("\n"):
+        line_start, line_end = offset, offset + len(line)
+        offset = line_end + 1
+        skip = not line.strip() or _HEADING.match(line) or _RULE.match(line) or _FOOTER.match(line)
+        if skip:
+            if block_start is not None:
+                yield block_start, block_end
+                block_start = None
+            continue
+        marker = _LIST_MARKER.match(line)
+        if marker and block_start is not None:
+            yield block_start, block_end
+            block_start = None
+        if block_start is None:
+            block_start = line_start + (marker.end() if marker else 0)
+        block_end = line_end
+        if _TERMINAL.search(line):
+            yield block_start, block_end
+            block_start = None
+    if block_start is not None:
+        yield block_start, block_end
+
+
+def _quotable(sentence: str) -> bool:
+    return len(words(sentence)) >= 3
+
+
+# --- speakers ------------------------------------------------------------------------------
+
+_REPORTING_VERBS = (
+    "said|says|say|told|tells|stated|states|confirmed|confirms|announced|announces|added|adds|"
+    "noted|notes|claimed|claims|alleged|alleges|argued|argues|warned|warns|insisted|insists|"
+    "denied|denies|reported|reports|wrote|writes|stressed|stresses|emphasised|emphasized|"
+    "reiterated|reiterates|accused|accuses|described|describes|urged|urges|demanded|demands|"
+    "called|calls|protested|protests|explained|explains|maintained|maintains"
+)
+_SUBJECT = r"(?P<subject>(?:[A-Z][\w’'.-]*|of|the|and|for|de|al|el|von|van)(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|for|de|al|el|von|van|[a-z]+person|spokesman|spokeswoman|minister|ministry|ambassador|official|officials|president|head|chief|editor|office|police|authorities|side|government|agency|prosecutors?|lawyers?|court)){0,9})"
+_LEADING = re.compile(
+    rf"^(?:[^,]{{0,60}},\s+)?{_SUBJECT}\s+(?:(?:on|last)\s+\w+\s+|also\s+|later\s+|earlier\s+|previously\s+|has\s+|had\s+|have\s+)?(?:{_REPORTING_VERBS})\b"
+)
+_PRONOUN_LEADING = re.compile(
+    rf"^(?P<pronoun>He|She|They|It)\s+(?:also\s+|later\s+)?(?:{_REPORTING_VERBS})\b"
+)
+_INSERTED = re.compile(rf"[,\"”]\s*{_SUBJECT}\s+(?:{_REPORTING_VERBS})\b")
+_ACCORDING = re.compile(rf"\baccording to {_SUBJECT}")
+_NOT_SPEAKERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "there", "in", "on"})
+
+
+def speakers(passages: Sequence[str]) -> list[str | None]:
+    """Who each sentence reports as speaking, or None when it is the outlet's own account.
+
+    "He said..." takes the speaker of the sentence before it, so a quote is never shown as an
+    unattributed fact just because the article used a pronoun.
+    """
+    found: list[str | None] = []
+    previous: str | None = None
+    for text in passages:
+        speaker = _speaker(text)
+        if speaker is None and _PRONOUN_LEADING.match(text):
+            speaker = previous
+        found.append(speaker)
+        if speaker:
+            previous = speaker
+    return found
+
+
+def _speaker(text: str) -> str | None:
+    for pattern in (_LEADING, _INSERTED, _ACCORDING):
+        match = pattern.search(text)
+        if match:
+            subject = _clean_subject(match.group("subject"))
+            if subject:
+                return subject
+    return None
+
+
+def _clean_subject(subject: str) -> str | None:
+    tokens = subject.split()
+    while tokens and tokens[0].lower() in _NOT_SPEAKERS | {"of", "and", "for"}:
+        tokens.pop(0)
+    while tokens and tokens[-1].lower() in {"of", "and", "for", "the"}:
+        tokens.pop()
+    if not tokens or not tokens[0][:1].isupper():
+        return None
+    return " ".join(tokens)
+
+
+# --- entities ------------------------------------------------------------------------------
+
+_ORG_WORDS = frozenset(
+    """ministry office agency council committee court party union company university bank news
+    police army government parliament assembly service services department commission bureau
+    institute organisation organization association church league corporation group ltd inc
+    club school college academy foundation navy force forces embassy""".split()
+)
+_PLACE_CUES = frozenset({"in", "at", "from", "to", "near", "across", "city", "capital"})
+_NAME_TOKEN = re.compile(r"[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w’'-]*", re.U)
+_NAME_RUN = re.compile(
+    r"(?<![\w’'])(?:[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w-]*(?:[’'][sS])?)(?:\s+(?:of\s+|de\s+|the\s+)?[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w-]*(?:[’'][sS])?)*"
+)
+
+
+@dataclass(frozen=True)
+class FoundEntity:
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+
+
+def find_entities(text: str, spans: Sequence[Span]) -> list[FoundEntity]:
+    """Capitalised names in `text`, with a guessed kind and the short forms readers use.
+
+    A sentence's first word counts only if the document also uses it capitalised mid-sentence
+    or it is not an ordinary word there ("The", "During" are dropped; "Baku" stays).
+    """
+    lowercase_words = {w for w in re.findall(r"\b[a-z][a-z’'-]+\b", text)}
+    counts: Counter[str] = Counter()
+    contexts: dict[str, set[str]] = {}
+    for span in spans:
+        for match in _NAME_RUN.finditer(span.text):
+            name = _trim_name(match.group(), at_start=match.start() == 0, lower=lowercase_words)
+            if not name:
+                continue
+            counts[name] += 1
+            before = span.text[: match.start()].split()
+            contexts.setdefault(name, set()).add(before[-1].lower() if before else "")
+    found = []
+    for name in sorted(counts):
+        found.append(FoundEntity(name=name, kind=_guess_kind(name, contexts[name]), aliases=_short_forms(name)))
+    return found
+
+
+def _trim_name(name: str, at_start: bool, lower: set[str]) -> str | None:
+    tokens = [re.sub(r"[’']s$", "", token, flags=re.I) for token in name.split()]
+    if at_start and tokens and (tokens[0].lower() in lower or tokens[0].lower() in STOPWORDS):
+        tokens = tokens[1:]
+    while tokens and tokens[0].lower() in {"of", "de", "the"}:
+        tokens = tokens[1:]
+    while tokens and tokens[-1].lower() in {"of", "de", "the"}:
+        tokens = tokens[:-1]
+    if not tokens:
+        return None
+    if len(tokens) == 1 and (tokens[0].lower() in STOPWORDS or len(tokens[0]) < 3):
+        return None
+    return " ".join(tokens)
+
+
+def _guess_kind(name: str, contexts: set[str]) -> str:
+    tokens = [t.lower() for t in name.split()]
+    if any(t in _ORG_WORDS for t in tokens):
+        return "organisation"
+    if contexts & _PLACE_CUES and len(tokens) <= 2:
+        return "place"
+    if len(tokens) in (2, 3):
+        return "person"
+    return "other"
+
+
+def _short_forms(name: str) -> tuple[str, ...]:
+    tokens = name.split()
+    if len(tokens) >= 2 and not any(t.lower() in _ORG_WORDS for t in tokens):
+        return (tokens[-1],)
+    return ()
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def slug(text: str) -> str:
+    """A stable id fragment: folded, lowercase, hyphenated, at most 60 characters."""
+    value = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return value[:60].strip("-") or "source"
+
+
+def add_source(
+    db: sqlite_utils.Database, source: Source, text: str, origin: str, passages_from: str = "auto"
+) -> int:
+    """Store `source` and its sentences; returns how many passages it added.
+
+    The caller owns the transaction, so a failed ingest leaves nothing half-written.
+    """
+    if not text.strip():
+        raise InputError(f"source {source.id!r} has no text")
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise InputError(f"source {source.id!r} is over {MAX_DOCUMENT_CHARS:,} characters")
+    db["sources"].insert(
+        {
+            "id": source.id,
+            "outlet": source.outlet,
+            "title": source.title,
+            "url": source.url,
+            "published": source.published,
+            "author": source.author,
+            "photo_credit": source.photo_credit,
+            "text": text,
+            "origin": origin,
+            "added_at": utc_now(),
+        }
+    )
+    spans = segment(text)
+    who = speakers([span.text for span in spans])
+    rows = [
+        {
+            "id": f"{source.id}:{position}",
+            "source_id": source.id,
+            "position": position,
+            "start": span.start,
+            "end": span.end,
+            "text": span.text,
+            "attribution": speaker,
+            "kind": "sentence",
+            "status": "active",
+            "terms": " ".join(terms(span.text)),
+        }
+        for position, (span, speaker) in enumerate(zip(spans, who, strict=True), start=1)
+    ]
+    db["passages"].insert_all(rows)
+    for entity in find_entities(text, spans):
+        add_entity(db, entity.name, entity.kind, None, entity.aliases, origin="auto")
+    return len(rows)
+
+
+def add_entity(
+    db: sqlite_utils.Database,
+    name: str,
+    kind: str,
+    description: str | None,
+    aliases: Iterable[str],
+    origin: str,
+    entity_id: str | None = None,
+) -> str:
+    """Add an entity, or fold its spellings into an existing one that already answers to them."""
+    spellings = [name, *aliases]
+    existing = _entity_for_spellings(db, spellings) if entity_id is None else None
+    target = existing or entity_id or slug(name)
+    if existing is None:
+        db["entities"].upsert(
+            {"id": target, "name": name, "kind": kind, "description": description, "origin": origin},
+            pk="id",
+        )
+    db["aliases"].insert_all(
+        ({"entity_id": target, "alias": alias, "folded": " ".join(words(alias))} for alias in spellings if words(alias)),
+        pk=("entity_id", "folded"),
+        ignore=True,
+    )
+    return target
+
+
+def _entity_for_spellings(db: sqlite_utils.Database, spellings: Sequence[str]) -> str | None:
+    folded = [" ".join(words(s)) for s in spellings[:1]]
+    row = db.execute(
+        f"SELECT entity_id FROM aliases WHERE folded IN ({','.join('?' * len(folded))}) "
+        "ORDER BY entity_id LIMIT 1",
+        folded,
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def link_entities(db: sqlite_utils.Database) -> None:
+    """Recompute which passages mention which entity, by any alias, as whole-word sequences."""
+    by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for entity_id, folded in db.execute("SELECT entity_id, folded FROM aliases"):
+        tokens = tuple(folded.split())
+        if tokens:
+            by_first.setdefault(tokens[0], []).append((tokens, entity_id))
+    db.execute("DELETE FROM passage_entities")
+    links = []
+    for passage_id, text in db.execute("SELECT id, text FROM passages").fetchall():
+        tokens = words(text)
+        mentioned = set()
+        for i, token in enumerate(tokens):
+            for alias, entity_id in by_first.get(token, ()):
+                if tuple(tokens[i : i + len(alias)]) == alias:
+                    mentioned.add(entity_id)
+        links.extend({"passage_id": passage_id, "entity_id": e} for e in sorted(mentioned))
+    for passage_id, entity_ids in db.execute(
+        "SELECT id, entity_ids FROM passages WHERE entity_ids IS NOT NULL AND entity_ids != ''"
+    ).fetchall():
+        links.extend({"passage_id": passage_id, "entity_id": e} for e in entity_ids.split())
+    db["passage_entities"].insert_all(links, pk=("passage_id", "entity_id"), ignore=True)
+
+
+def refresh_term_stats(db: sqlite_utils.Database) -> None:
+    """Document frequencies of every term over active passages, for IDF weights at ask time."""
+    counts: Counter[str] = Counter()
+    for (term_text,) in db.execute("SELECT terms FROM passages WHERE status = 'active'"):
+        counts.update(set(term_text.split()))
+    db.execute("DELETE FROM term_stats")
+    db["term_stats"].insert_all(({"term": t, "df": n} for t, n in counts.items()), pk="term")
+    db["meta"].upsert({"key": "passage_count", "value": str(_active_count(db))}, pk="key")
+
+
+def _active_count(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM passages WHERE status = 'active'").fetchone()[0])
+
+
+def bump_revision(db: sqlite_utils.Database) -> None:
+    """Mark the fact base as changed so running readers reload their caches."""
+    row = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    revision = int(row[0]) + 1 if row else 1
+    db["meta"].upsert({"key": "revision", "value": str(revision)}, pk="key")

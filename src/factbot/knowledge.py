@@ -1,0 +1,269 @@
+"""Read and validate `knowledge/`: the truth in text, reviewable in git.
+
+Layout::
+
+    knowledge/sources/<id>.md   front matter (`key: value` lines between `---`), then the
+                                article text exactly as published
+    knowledge/entities.toml     [[entity]] id, name, kind, description, aliases
+    knowledge/facts.toml        [[fact]] id, source, quote, attribution, entities, note, status
+
+Every error names the file and line, because the person fixing it is reading a diff.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from factbot.errors import KnowledgeError
+
+MAX_SOURCE_BYTES = 5_000_000
+SOURCE_FIELDS = ("id", "outlet", "title", "url", "published", "author", "photo_credit")
+ENTITY_KINDS = ("person", "place", "organisation", "other")
+FACT_STATUSES = ("active", "retired")
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A source as written in `knowledge/sources/`: metadata plus the verbatim body."""
+
+    id: str
+    body: str
+    path: Path
+    body_line: int
+    meta: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EntityRecord:
+    id: str
+    name: str
+    kind: str
+    description: str | None
+    aliases: tuple[str, ...]
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class FactRecord:
+    """A curated fact: a quote that must be verbatim in `source`, with who said it."""
+
+    id: str
+    source: str
+    quote: str
+    attribution: str | None
+    entities: tuple[str, ...]
+    note: str | None
+    status: str
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    sources: tuple[SourceDocument, ...]
+    entities: tuple[EntityRecord, ...]
+    facts: tuple[FactRecord, ...]
+
+
+def load_knowledge(root: Path) -> Knowledge:
+    """Read and validate everything under `root`; raises `KnowledgeError` on the first problem."""
+    if not root.is_dir():
+        raise KnowledgeError(root, None, "knowledge folder not found")
+    sources_dir = root / "sources"
+    paths = sorted(sources_dir.glob("*.md")) + sorted(sources_dir.glob("*.txt"))
+    sources = tuple(read_source(path) for path in sorted(paths))
+    _reject_duplicates([(s.id, s.path, 1) for s in sources], "source")
+    entities = _read_entities(root / "entities.toml")
+    facts = _read_facts(root / "facts.toml")
+    known = {s.id: s for s in sources}
+    for fact in facts:
+        source = known.get(fact.source)
+        if source is None:
+            raise KnowledgeError(fact.path, fact.line, f"fact {fact.id!r}: unknown source {fact.source!r}")
+        if fact.quote not in source.body:
+            raise KnowledgeError(
+                fact.path,
+                fact.line,
+                f"fact {fact.id!r}: quote is not verbatim in source {fact.source!r}",
+            )
+    return Knowledge(sources=sources, entities=entities, facts=facts)
+
+
+def read_source(path: Path) -> SourceDocument:
+    """Parse one source file: optional front matter, then the body kept byte for byte."""
+    text = _read_text(path)
+    meta: dict[str, str | None] = {name: None for name in SOURCE_FIELDS}
+    body, body_line = text, 1
+    lines = text.split("\n")
+    if lines and lines[0].strip() == "---":
+        closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if closing is None:
+            raise KnowledgeError(path, 1, "front matter opened with '---' but never closed")
+        for number, line in enumerate(lines[1:closing], start=2):
+            _parse_meta_line(path, number, line, meta)
+        body = "\n".join(lines[closing + 1 :])
+        body_line = closing + 2
+    source_id = meta.pop("id") or path.stem
+    if not _ID.match(source_id):
+        raise KnowledgeError(path, 2, f"source id {source_id!r} must be lowercase letters, digits, '.', '_' or '-'")
+    if not body.strip():
+        raise KnowledgeError(path, body_line, "source has no text after its front matter")
+    return SourceDocument(id=source_id, body=body, path=path, body_line=body_line, meta=meta)
+
+
+def _parse_meta_line(path: Path, number: int, line: str, meta: dict[str, str | None]) -> None:
+    if not line.strip() or line.lstrip().startswith("#"):
+        return
+    key, sep, value = line.partition(":")
+    key, value = key.strip(), value.strip()
+    if not sep or key not in SOURCE_FIELDS:
+        allowed = ", ".join(SOURCE_FIELDS)
+        raise KnowledgeError(path, number, f"expected 'key: value' with key one of {allowed}")
+    if key == "published" and value:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise KnowledgeError(path, number, f"published must be YYYY-MM-DD, not {value!r}") from None
+    if key == "url" and value and not re.match(r"^https?://\S+$", value):
+        raise KnowledgeError(path, number, f"url must start with http:// or https://, not {value!r}")
+    meta[key] = value or None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise KnowledgeError(path, None, f"cannot read file: {error.strerror}") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        raise KnowledgeError(path, None, f"file is over {MAX_SOURCE_BYTES:,} bytes")
+    if b"\x00" in raw:
+        raise KnowledgeError(path, None, "file is binary (contains NUL bytes), expected UTF-8 text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise KnowledgeError(path, line, "file is not valid UTF-8 text") from None
+    return text.replace("\r\n", "\n")
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    if not path.exists():
+        return {}, ""
+    text = _read_text(path)
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        message = getattr(error, "msg", str(error))
+        raise KnowledgeError(path, line, f"invalid TOML: {message}") from None
+
+
+def _table_lines(text: str, header: str) -> list[int]:
+    """Line numbers of each `[[header]]`, so errors in the N-th table can name its line."""
+    pattern = re.compile(rf"^\s*\[\[\s*{header}\s*\]\]", re.M)
+    return [text.count("\n", 0, match.start()) + 1 for match in pattern.finditer(text)]
+
+
+def _tables(path: Path, header: str) -> list[tuple[dict[str, Any], int]]:
+    data, text = _read_toml(path)
+    unknown = set(data) - {header}
+    if unknown:
+        raise KnowledgeError(path, 1, f"unexpected top-level key(s): {', '.join(sorted(unknown))}")
+    tables = data.get(header, [])
+    if not isinstance(tables, list):
+        raise KnowledgeError(path, 1, f"expected [[{header}]] tables")
+    lines = _table_lines(text, header)
+    return [(table, lines[i] if i < len(lines) else 1) for i, table in enumerate(tables)]
+
+
+def _string(path: Path, line: int, table: dict[str, Any], key: str, required: bool) -> str | None:
+    value = table.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise KnowledgeError(path, line, f"missing required field {key!r}")
+        return None
+    if not isinstance(value, str):
+        raise KnowledgeError(path, line, f"field {key!r} must be a string")
+    return value
+
+
+def _strings(path: Path, line: int, table: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(path, line, f"field {key!r} must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _check_keys(path: Path, line: int, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(table) - set(allowed)
+    if unknown:
+        raise KnowledgeError(path, line, f"unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def _read_entities(path: Path) -> tuple[EntityRecord, ...]:
+    allowed = ("id", "name", "kind", "description", "aliases")
+    records = []
+    for table, line in _tables(path, "entity"):
+        _check_keys(path, line, table, allowed)
+        entity_id = _string(path, line, table, "id", required=True) or ""
+        if not _ID.match(entity_id):
+            raise KnowledgeError(path, line, f"entity id {entity_id!r} must be lowercase letters, digits, '.', '_' or '-'")
+        kind = _string(path, line, table, "kind", required=True) or ""
+        if kind not in ENTITY_KINDS:
+            raise KnowledgeError(path, line, f"kind must be one of {', '.join(ENTITY_KINDS)}")
+        records.append(
+            EntityRecord(
+                id=entity_id,
+                name=_string(path, line, table, "name", required=True) or "",
+                kind=kind,
+                description=_string(path, line, table, "description", required=False),
+                aliases=_strings(path, line, table, "aliases"),
+                path=path,
+                line=line,
+            )
+        )
+    _reject_duplicates([(r.id, r.path, r.line) for r in records], "entity")
+    return tuple(records)
+
+
+def _read_facts(path: Path) -> tuple[FactRecord, ...]:
+    allowed = ("id", "source", "quote", "attribution", "entities", "note", "status")
+    records = []
+    for table, line in _tables(path, "fact"):
+        _check_keys(path, line, table, allowed)
+        fact_id = _string(path, line, table, "id", required=True) or ""
+        if not _ID.match(fact_id):
+            raise KnowledgeError(path, line, f"fact id {fact_id!r} must be lowercase letters, digits, '.', '_' or '-'")
+        status = _string(path, line, table, "status", required=False) or "active"
+        if status not in FACT_STATUSES:
+            raise KnowledgeError(path, line, f"status must be one of {', '.join(FACT_STATUSES)}")
+        records.append(
+            FactRecord(
+                id=fact_id,
+                source=_string(path, line, table, "source", required=True) or "",
+                quote=_string(path, line, table, "quote", required=True) or "",
+                attribution=_string(path, line, table, "attribution", required=False),
+                entities=_strings(path, line, table, "entities"),
+                note=_string(path, line, table, "note", required=False),
+                status=status,
+                path=path,
+                line=line,
+            )
+        )
+    _reject_duplicates([(r.id, r.path, r.line) for r in records], "fact")
+    return tuple(records)
+
+
+def _reject_duplicates(items: list[tuple[str, Path, int]], what: str) -> None:
+    seen: set[str] = set()
+    for item_id, path, line in items:
+        if item_id in seen:
+            raise KnowledgeError(path, line, f"duplicate {what} id {item_id!r}")
+        seen.add(item_id)

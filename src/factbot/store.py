@@ -1,0 +1,221 @@
+"""The SQLite fact base: connection, schema migrations, and the queries the rest share.
+
+Migrations are an ordered list of small functions, each applied once and recorded in
+`_migrations` (the pattern of simonw/llm): live data is never dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from factbot.errors import DatabaseError
+from factbot.models import Entity, Passage, Source
+
+SCHEMA_VERSION_KEY = "schema_version"
+FTS_TOKENIZE = "unicode61"
+REBUILD_HINT = "Rebuild it from knowledge/ with: factbot --db {path} build"
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = []
+migration = MIGRATIONS.append
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["sources"].create(
+        {
+            "id": str,
+            "outlet": str,
+            "title": str,
+            "url": str,
+            "published": str,
+            "author": str,
+            "photo_credit": str,
+            "text": str,
+            "origin": str,
+            "added_at": str,
+        },
+        pk="id",
+    )
+    db["passages"].create(
+        {
+            "rowid": int,
+            "id": str,
+            "source_id": str,
+            "position": int,
+            "start": int,
+            "end": int,
+            "text": str,
+            "attribution": str,
+            "kind": str,
+            "status": str,
+            "note": str,
+            "entity_ids": str,
+            "terms": str,
+        },
+        pk="rowid",
+        foreign_keys=[("source_id", "sources", "id")],
+        not_null={"id", "source_id", "text", "kind", "status", "terms"},
+        defaults={"kind": "sentence", "status": "active"},
+    )
+    db["passages"].create_index(["id"], unique=True)
+    db["passages"].create_index(["source_id", "position"])
+    db["passages"].enable_fts(
+        ["terms"], fts_version="FTS5", create_triggers=True, tokenize=FTS_TOKENIZE
+    )
+    db["entities"].create(
+        {"id": str, "name": str, "kind": str, "description": str, "origin": str}, pk="id"
+    )
+    db["aliases"].create(
+        {"entity_id": str, "alias": str, "folded": str},
+        pk=("entity_id", "folded"),
+        foreign_keys=[("entity_id", "entities", "id")],
+    )
+    db["aliases"].create_index(["folded"])
+    db["passage_entities"].create(
+        {"passage_id": str, "entity_id": str}, pk=("passage_id", "entity_id")
+    )
+    db["passage_entities"].create_index(["entity_id"])
+    db["term_stats"].create({"term": str, "df": int}, pk="term")
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply the migrations not yet recorded; each in its own transaction."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    for step in MIGRATIONS:
+        if step.__name__ in done:
+            continue
+        with db.conn:
+            step(db)
+            db["_migrations"].insert({"name": step.__name__, "applied_at": utc_now()})
+            db["meta"].upsert(
+                {"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key"
+            )
+        done.add(step.__name__)
+
+
+def schema_version() -> int:
+    return len(MIGRATIONS)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
+    """Open the fact base; a missing or corrupt file raises `DatabaseError` saying how to rebuild.
+
+    Read-only connections use SQLite's URI mode so a reader can never write by accident; writers
+    get WAL so readers (the bot) keep answering while a maintainer edits.
+    """
+    hint = REBUILD_HINT.format(path=path)
+    if readonly and not path.exists():
+        raise DatabaseError(f"No fact base at {path}. {hint}")
+    try:
+        if readonly:
+            conn = sqlite3.connect(
+                f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=10
+            )
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(f"The fact base at {path} cannot be opened ({error}). {hint}") from None
+    return sqlite_utils.Database(conn)
+
+
+def require_schema(db: sqlite_utils.Database, path: Path) -> None:
+    """Refuse a file that is not a built fact base (empty, foreign, or from a newer factbot)."""
+    hint = REBUILD_HINT.format(path=path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchone()
+    except sqlite3.DatabaseError:
+        raise DatabaseError(f"{path} is not a factbot fact base. {hint}") from None
+    if row is None:
+        raise DatabaseError(f"{path} has no schema version. {hint}")
+    if int(row[0]) > schema_version():
+        raise DatabaseError(
+            f"{path} was built by a newer factbot (schema {row[0]}); upgrade factbot to read it."
+        )
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction taken up front (BEGIN IMMEDIATE), so two writers queue, not fail."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def source_from_row(row: dict[str, object]) -> Source:
+    def text(key: str) -> str | None:
+        value = row.get(key)
+        return str(value) if value not in (None, "") else None
+
+    return Source(
+        id=str(row["id"]),
+        outlet=text("outlet"),
+        title=text("title"),
+        url=text("url"),
+        published=text("published"),
+        author=text("author"),
+        photo_credit=text("photo_credit"),
+    )
+
+
+def passage_from_row(row: dict[str, object], entities: tuple[str, ...] = ()) -> Passage:
+    return Passage(
+        id=str(row["id"]),
+        source_id=str(row["source_id"]),
+        start=int(str(row["start"])),
+        end=int(str(row["end"])),
+        text=str(row["text"]),
+        attribution=str(row["attribution"]) if row.get("attribution") else None,
+        kind=str(row["kind"]),
+        status=str(row["status"]),
+        entities=entities,
+    )
+
+
+def list_sources(db: sqlite_utils.Database) -> list[Source]:
+    return [source_from_row(row) for row in db["sources"].rows_where(order_by="id")]
+
+
+def get_source_text(db: sqlite_utils.Database, source_id: str) -> str | None:
+    row = db.execute("SELECT text FROM sources WHERE id = ?", [source_id]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def list_entities(db: sqlite_utils.Database) -> list[Entity]:
+    aliases: dict[str, list[str]] = {}
+    for entity_id, alias in db.execute("SELECT entity_id, alias FROM aliases ORDER BY rowid"):
+        aliases.setdefault(entity_id, []).append(alias)
+    return [
+        Entity(
+            id=row["id"],
+            name=row["name"],
+            kind=row["kind"],
+            description=row["description"],
+            aliases=tuple(aliases.get(row["id"], ())),
+        )
+        for row in db["entities"].rows_where(order_by="id")
+    ]

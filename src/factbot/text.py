@@ -1,0 +1,148 @@
+"""Text normalisation shared by building and matching.
+
+Questions and passages must be reduced to the same terms, or nothing matches: both go through
+`fold` (script and diacritics to lowercase ASCII) and `terms` (tokens, stopwords out, stemmed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from anyascii import anyascii
+
+# Azerbaijani and Turkish letters whose usual English spelling is not what a generic
+# transliterator gives ("Səfərov" is written "Safarov", "Şuşa" is "Shusha").
+_LATIN_PREMAP = str.maketrans(
+    {
+        "ə": "a",
+        "Ə": "A",
+        "ş": "sh",
+        "Ş": "Sh",
+        "ç": "ch",
+        "Ç": "Ch",
+        "ğ": "g",
+        "Ğ": "G",
+        "ı": "i",
+        "İ": "I",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+    }
+)
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_POSSESSIVE = re.compile(r"'(s|d|ll|re|ve|m|t)$")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom whose why will with would you your yours yourself
+    yourselves also s t than upon via among within without whether shall may might must
+    tell know please anything something someone somebody thing things us say says said
+    ever""".split()
+)
+
+QUESTION_WORDS = frozenset(
+    "who whom whose what when where why how which did does do is are was were".split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII form of `text`: Cyrillic, Azerbaijani letters and accents transliterated."""
+    text = unicodedata.normalize("NFC", text).translate(_LATIN_PREMAP)
+    return anyascii(text).lower()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem of a folded word; cached because vocabularies repeat."""
+    return str(_stemmer.stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens, possessive endings removed ("russia's" -> "russia")."""
+    return [_POSSESSIVE.sub("", token) for token in _TOKEN.findall(fold(text))]
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms in order: what the index stores and what questions are reduced to."""
+    return [stem(word) for word in words(text) if word not in STOPWORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A verbatim slice of a source: `text == source[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+
+
+# A sentence ends at . ! or ? (optionally followed by closing quotes or brackets) and whitespace,
+# unless the word before the dot is a known abbreviation or a single initial.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep pres vs etc inc ltd co corp
+    jan feb mar apr jun jul aug sep sept oct nov dec no fig approx dept est u.s e.g i.e a.m p.m
+    u.k u.n""".split()
+)
+_PHOTO_CREDIT = re.compile(r"\s*\((?:photo|photograph|image|picture)\s*[/:]\s*[^)]*\)\s*$", re.I)
+
+
+def _is_abbreviation(text: str, dot_at: int) -> bool:
+    match = re.search(r"([A-Za-z.]+)$", text[:dot_at])
+    if not match:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
+    """Split `text[start:end]` into sentence spans with offsets into `text`.
+
+    Trailing photo credits ("(Photo/Reuters)") are left out of the span: they are metadata, not
+    something anyone said.
+    """
+    end = len(text) if end is None else end
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if match.group().startswith(".") and _is_abbreviation(text, match.start()):
+            continue
+        next_char_at = match.end()
+        while next_char_at < end and text[next_char_at].isspace():
+            next_char_at += 1
+        if next_char_at < end and text[next_char_at].islower():
+            continue
+        span = _trimmed(text, cursor, match.end())
+        if span:
+            yield span
+        cursor = match.end()
+    span = _trimmed(text, cursor, end)
+    if span:
+        yield span
+
+
+def _trimmed(text: str, start: int, end: int) -> Span | None:
+    chunk = text[start:end]
+    credit = _PHOTO_CREDIT.search(chunk)
+    if credit:
+        end = start + credit.start()
+        chunk = text[start:end]
+    lead = len(chunk) - len(chunk.lstrip())
+    trail = len(chunk) - len(chunk.rstrip())
+    start, end = start + lead, end - trail
+    if end <= start:
+        return None
+    return Span(start, end, text[start:end])
