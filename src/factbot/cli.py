@@ -21,6 +21,7 @@ from factbot.answers import AnswerEngine, format_text
 from factbot.build import build_fact_base
 from factbot.errors import FactbotError
 from factbot.settings import Settings, load_settings
+from factbot.summary import FORMATS, LENGTHS, build_summary, parse_since, render
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -146,6 +147,18 @@ def chat(context: Context) -> None:
             click.echo(format_text(engine.ask(question)))
         except FactbotError as error:
             click.echo(f"error: {error}", err=True)
+
+
+@cli.command()
+@click.option("--length", type=click.Choice(LENGTHS), default="full", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
+@pass_context
+def summary(context: Context, length: str, fmt: str, since: str | None) -> None:
+    """Print a cited, neutral briefing of the story for moderators."""
+    with user_errors():
+        built = build_summary(context.engine().db, length=length, since=parse_since(since))
+        click.echo(render(built, fmt))
 
 
 def main() -> None:

@@ -1,0 +1,61 @@
+"""`factbot summary`: formats, lengths, `--since`, and clear errors for bad options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from factbot.cli import cli
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), "summary", *args])
+    return result.exit_code, result.output
+
+
+def test_summary_prints_readable_text_by_default(shared_db: Path) -> None:
+    code, output = run(shared_db)
+    assert code == 0
+    assert output.startswith("WHAT WE KNOW SO FAR")
+    assert "What each side says" in output
+
+
+def test_summary_markdown_short(shared_db: Path) -> None:
+    code, output = run(shared_db, "--format", "markdown", "--length", "short")
+    assert code == 0
+    assert "### What happened" in output
+    assert "### What the sources don't say" not in output
+
+
+def test_summary_json_is_one_object_with_cited_lines(shared_db: Path) -> None:
+    code, output = run(shared_db, "--format", "json")
+    assert code == 0
+    data = json.loads(output)
+    assert data["length"] == "full"
+    assert all(line["cite"] for section in data["sections"] for line in section["lines"])
+
+
+def test_summary_since_a_future_date_says_nothing_is_new(shared_db: Path) -> None:
+    code, output = run(shared_db, "--since", "2999-01-01")
+    assert code == 0
+    assert "Nothing new in the fact base since 2999-01-01." in output
+
+
+def test_summary_refuses_a_bad_date_with_exit_status_2(shared_db: Path) -> None:
+    code, output = run(shared_db, "--since", "yesterday")
+    assert code == 2
+    assert "--since must be a date" in output
+    assert "Traceback" not in output
+
+
+def test_summary_refuses_an_unknown_length(shared_db: Path) -> None:
+    code, _ = run(shared_db, "--length", "medium")
+    assert code == 2
+
+
+def test_summary_builds_the_fact_base_on_first_use(tmp_path: Path) -> None:
+    code, output = run(tmp_path / "new.db", "--length", "short")
+    assert code == 0
+    assert "What happened" in output
