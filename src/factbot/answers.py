@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,9 @@ class AnswerEngine:
                 matcher.refresh()
             except Exception as error:
                 self._local.matcher = None
-                raise DatabaseError(f"The fact base at {self.db_path} became unreadable: {error}") from None
+                raise DatabaseError(
+                    f"The fact base at {self.db_path} became unreadable: {error}"
+                ) from None
         return matcher
 
     @property
@@ -158,7 +160,12 @@ class AnswerEngine:
         sources = self._sources({c.source_id for c in ranking.candidates})
         source = sources[best.source_id]
         related = tuple(
-            Related(c.passage_id, c.text, attribution_for(c.attribution, sources[c.source_id]), sources[c.source_id])
+            Related(
+                c.passage_id,
+                c.text,
+                attribution_for(c.attribution, sources[c.source_id]),
+                sources[c.source_id],
+            )
             for c in _related(best, ranking.candidates)
         )
         log.debug("answered %r with %s (%.2f)", text, best.passage_id, ranking.confidence)
@@ -175,7 +182,9 @@ class AnswerEngine:
             related=related,
         )
 
-    def _abstain(self, text: str, intent: str, entities: tuple[str, ...], confidence: float) -> Answer:
+    def _abstain(
+        self, text: str, intent: str, entities: tuple[str, ...], confidence: float
+    ) -> Answer:
         return Answer(
             question=text,
             answered=False,
@@ -193,7 +202,9 @@ class AnswerEngine:
             sorted(ids),
         )
         columns = [d[0] for d in rows.description]
-        return {row[0]: source_from_row(dict(zip(columns, row, strict=True))) for row in rows.fetchall()}
+        return {
+            row[0]: source_from_row(dict(zip(columns, row, strict=True))) for row in rows.fetchall()
+        }
 
     def suggestions(self, limit: int = 4) -> tuple[str, ...]:
         """Questions about the most-mentioned entities that the engine itself answers."""
@@ -207,7 +218,7 @@ class AnswerEngine:
             FROM entities e JOIN passage_entities pe ON pe.entity_id = e.id
             JOIN passages p ON p.id = pe.passage_id AND p.status = 'active'
             WHERE e.kind IN ('person', 'place', 'organisation')
-            GROUP BY e.id ORDER BY mentions DESC, e.id LIMIT 30
+            GROUP BY e.id ORDER BY e.origin != 'knowledge', mentions DESC, e.id LIMIT 30
             """
         ).fetchall()
         found: list[str] = []
@@ -253,7 +264,7 @@ def question_about(name: str, kind: str) -> str:
         return f"Who is {name}?"
     if kind == "place":
         return f"What happened in {name}?"
-    return f"What did {name} say?"
+    return f"What do the sources say about {name}?"
 
 
 def _related(best: Candidate, candidates: tuple[Candidate, ...]) -> list[Candidate]:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from factbot.errors import KnowledgeError
 from factbot.ingest import add_entity, add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge import FactRecord, Knowledge, load_knowledge
 from factbot.models import Source
-from factbot.store import connect, migrate, utc_now
+from factbot.store import connect, migrate, utc_now, verify_quotes
 from factbot.text import terms
 
 log = logging.getLogger(__name__)
@@ -121,21 +120,6 @@ def insert_fact(db: sqlite_utils.Database, fact: FactRecord, source_text: str) -
             "terms": " ".join(terms(fact.quote)),
         }
     )
-
-
-def verify_quotes(db: sqlite_utils.Database) -> int:
-    """Check every passage is exactly its source's text at its offsets; returns how many."""
-    checked = 0
-    rows = db.execute(
-        "SELECT p.id, p.text, p.start, p.end, s.text FROM passages p JOIN sources s ON s.id = p.source_id"
-    )
-    for passage_id, text, start, end, source_text in rows:
-        if source_text[start:end] != text:
-            raise KnowledgeError(
-                Path(f"passage {passage_id}"), None, "quote is not verbatim in its source"
-            )
-        checked += 1
-    return checked
 
 
 def _remove_database_files(path: Path, keep_main: bool = False) -> None:

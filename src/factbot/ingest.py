@@ -10,12 +10,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
 import sqlite_utils
 
 from factbot.errors import InputError
 from factbot.models import Source
-from factbot.store import utc_now
+from factbot.store import connect, migrate, transaction, utc_now, verify_quotes
 from factbot.text import STOPWORDS, Span, fold, sentences, terms, words
 
 MAX_DOCUMENT_CHARS = 2_000_000
@@ -24,7 +26,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _RULE = re.compile(r"^\s*(?:[-_*=]\s*){3,}$")
 _FOOTER = re.compile(r"^\s*(?:source|sources|photo|image|credit|via)\s*:\s*\S.{0,60}$", re.I)
-_TERMINAL = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+_TERMINAL = re.compile(r"(?:[.!?:;][\"'”’)\]]*|\((?:photo|image|picture)[/:][^)]*\))\s*$", re.I)
 
 
 def document_title(text: str) -> str | None:
@@ -45,10 +47,17 @@ def segment(text: str) -> list[Span]:
     block; a line that just wraps joins the next one. Headings, rules and "Source: X" footers
     are metadata, not quotable claims.
     """
-    spans: list[Span] = []
+    return [span for paragraph in paragraphs(text) for span in paragraph]
+
+
+def paragraphs(text: str) -> list[list[Span]]:
+    """Quotable sentences of `text` grouped by the paragraph (block) they stand in."""
+    found = []
     for start, end in _blocks(text):
-        spans.extend(span for span in sentences(text, start, end) if _quotable(span.text))
-    return spans
+        spans = [span for span in sentences(text, start, end) if _quotable(span.text)]
+        if spans:
+            found.append(spans)
+    return found
 
 
 def _blocks(text: str) -> Iterable[tuple[int, int]]:
@@ -145,10 +154,12 @@ def _clean_subject(subject: str) -> str | None:
 # --- entities ------------------------------------------------------------------------------
 
 _ORG_WORDS = frozenset(
-    """ministry office agency council committee court party union company university bank news
+    """
+    ministry office agency council committee court party union company university bank news
     police army government parliament assembly service services department commission bureau
     institute organisation organization association church league corporation group ltd inc
-    club school college academy foundation navy force forces embassy""".split()
+    club school college academy foundation navy force forces embassy
+    """.split()
 )
 _PLACE_CUES = frozenset({"in", "at", "from", "to", "near", "across", "city", "capital"})
 _NAME_TOKEN = re.compile(r"[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w’'-]*", re.U)
@@ -183,7 +194,12 @@ def find_entities(text: str, spans: Sequence[Span]) -> list[FoundEntity]:
             contexts.setdefault(name, set()).add(before[-1].lower() if before else "")
     found = []
     for name in sorted(counts):
-        found.append(FoundEntity(name=name, kind=_guess_kind(name, contexts[name]), aliases=_short_forms(name)))
+        kind = _guess_kind(name, contexts[name])
+        found.append(
+            FoundEntity(
+                name=name, kind=kind, aliases=_short_forms(name) if kind == "person" else ()
+            )
+        )
     return found
 
 
@@ -254,8 +270,16 @@ def add_source(
             "added_at": utc_now(),
         }
     )
-    spans = segment(text)
+    blocks = paragraphs(text)
+    spans = [span for block in blocks for span in block]
     who = speakers([span.text for span in spans])
+    block_terms = [[terms(span.text) for span in block] for block in blocks]
+    span_terms = [t for block in block_terms for t in block]
+    elsewhere = [
+        " ".join(t for j, other in enumerate(block) if j != i for t in other)
+        for block in block_terms
+        for i in range(len(block))
+    ]
     rows = [
         {
             "id": f"{source.id}:{position}",
@@ -267,7 +291,9 @@ def add_source(
             "attribution": speaker,
             "kind": "sentence",
             "status": "active",
-            "terms": " ".join(terms(span.text)),
+            "terms": " ".join(span_terms[position - 1]),
+            "context_terms": " ".join(span_terms[position - 2]) if position > 1 else None,
+            "paragraph_terms": elsewhere[position - 1] or None,
         }
         for position, (span, speaker) in enumerate(zip(spans, who, strict=True), start=1)
     ]
@@ -292,15 +318,36 @@ def add_entity(
     target = existing or entity_id or slug(name)
     if existing is None:
         db["entities"].upsert(
-            {"id": target, "name": name, "kind": kind, "description": description, "origin": origin},
+            {
+                "id": target,
+                "name": name,
+                "kind": kind,
+                "description": description,
+                "origin": origin,
+            },
             pk="id",
         )
+    if origin == "auto":
+        spellings = [s for s in spellings if not _alias_taken(db, s, target)]
     db["aliases"].insert_all(
-        ({"entity_id": target, "alias": alias, "folded": " ".join(words(alias))} for alias in spellings if words(alias)),
+        (
+            {"entity_id": target, "alias": alias, "folded": " ".join(words(alias))}
+            for alias in spellings
+            if words(alias)
+        ),
         pk=("entity_id", "folded"),
         ignore=True,
     )
     return target
+
+
+def _alias_taken(db: sqlite_utils.Database, spelling: str, entity_id: str) -> bool:
+    """Whether another entity already answers to `spelling` (a found short form must not steal it)."""
+    row = db.execute(
+        "SELECT 1 FROM aliases WHERE folded = ? AND entity_id != ? LIMIT 1",
+        [" ".join(words(spelling)), entity_id],
+    ).fetchone()
+    return row is not None
 
 
 def _entity_for_spellings(db: sqlite_utils.Database, spellings: Sequence[str]) -> str | None:
@@ -338,12 +385,16 @@ def link_entities(db: sqlite_utils.Database) -> None:
 
 
 def refresh_term_stats(db: sqlite_utils.Database) -> None:
-    """Document frequencies of every term over active passages, for IDF weights at ask time."""
+    """Document frequencies and the word list of active passages, for IDF and typo correction."""
     counts: Counter[str] = Counter()
-    for (term_text,) in db.execute("SELECT terms FROM passages WHERE status = 'active'"):
+    vocabulary: set[str] = set()
+    for term_text, text in db.execute("SELECT terms, text FROM passages WHERE status = 'active'"):
         counts.update(set(term_text.split()))
+        vocabulary.update(w for w in words(text) if w not in STOPWORDS and not w.isdigit())
     db.execute("DELETE FROM term_stats")
     db["term_stats"].insert_all(({"term": t, "df": n} for t, n in counts.items()), pk="term")
+    db.execute("DELETE FROM vocabulary")
+    db["vocabulary"].insert_all(({"word": w} for w in sorted(vocabulary)), pk="word")
     db["meta"].upsert({"key": "passage_count", "value": str(_active_count(db))}, pk="key")
 
 
@@ -356,3 +407,103 @@ def bump_revision(db: sqlite_utils.Database) -> None:
     row = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
     revision = int(row[0]) + 1 if row else 1
     db["meta"].upsert({"key": "revision", "value": str(revision)}, pk="key")
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    source_id: str
+    passages: int
+
+
+def ingest_file(
+    db: sqlite_utils.Database,
+    path: Path,
+    outlet: str | None = None,
+    url: str | None = None,
+    published: str | None = None,
+    source_id: str | None = None,
+) -> IngestReport:
+    """Add one plain-text or Markdown article; its first heading, if any, becomes the title.
+
+    The caller owns the transaction and calls `finish_ingest` once after all files.
+    """
+    text = read_article(path)
+    title = document_title(text)
+    source_id = source_id or slug(path.stem)
+    existing = db.execute("SELECT text FROM sources WHERE id = ?", [source_id]).fetchone()
+    if existing is not None:
+        if existing[0] == text:
+            return IngestReport(source_id, 0)
+        raise InputError(
+            f"A different source with id {source_id!r} is already stored; rename the file to ingest it as a new source."
+        )
+    if published:
+        _check_date(published)
+    if url and not re.match(r"^https?://\S+$", url):
+        raise InputError(f"--url must start with http:// or https://, not {url!r}")
+    source = Source(id=source_id, outlet=outlet, title=title, url=url, published=published)
+    return IngestReport(source_id, add_source(db, source, text, origin="ingest"))
+
+
+def finish_ingest(db: sqlite_utils.Database) -> None:
+    """Recompute links and statistics after sources were added, and signal readers."""
+    link_entities(db)
+    refresh_term_stats(db)
+    bump_revision(db)
+
+
+def read_article(path: Path) -> str:
+    """UTF-8 text of an article, refused clearly if binary, not UTF-8, empty or too large."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"Cannot read {path}: {error.strerror}") from None
+    if b"\x00" in raw:
+        raise InputError(f"{path} is a binary file; ingest takes plain text or Markdown.")
+    try:
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(f"{path}:{line}: not valid UTF-8 text.") from None
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise InputError(f"{path} is over {MAX_DOCUMENT_CHARS:,} characters.")
+    if not segment(text):
+        raise InputError(f"{path} has no sentences to quote.")
+    return text
+
+
+def _check_date(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--published must be YYYY-MM-DD, not {value!r}") from None
+
+
+def ingest_paths(
+    db_path: Path,
+    paths: Sequence[Path],
+    outlet: str | None = None,
+    url: str | None = None,
+    published: str | None = None,
+) -> list[IngestReport]:
+    """Ingest files into the fact base at `db_path` (created if missing) in one transaction.
+
+    Either every file is added and every quote verified, or nothing changes.
+    """
+    if not paths:
+        raise InputError("Name at least one file to ingest.")
+    if url and len(paths) > 1:
+        raise InputError("--url names one article; ingest one file at a time with it.")
+    db = connect(db_path)
+    try:
+        migrate(db)
+        with transaction(db):
+            reports = [ingest_file(db, path, outlet, url, published) for path in paths]
+            finish_ingest(db)
+            verify_quotes(db)
+        return reports
+    finally:
+        db.conn.close()

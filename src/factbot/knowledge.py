@@ -86,7 +86,9 @@ def load_knowledge(root: Path) -> Knowledge:
     for fact in facts:
         source = known.get(fact.source)
         if source is None:
-            raise KnowledgeError(fact.path, fact.line, f"fact {fact.id!r}: unknown source {fact.source!r}")
+            raise KnowledgeError(
+                fact.path, fact.line, f"fact {fact.id!r}: unknown source {fact.source!r}"
+            )
         if fact.quote not in source.body:
             raise KnowledgeError(
                 fact.path,
@@ -112,7 +114,9 @@ def read_source(path: Path) -> SourceDocument:
         body_line = closing + 2
     source_id = meta.pop("id") or path.stem
     if not _ID.match(source_id):
-        raise KnowledgeError(path, 2, f"source id {source_id!r} must be lowercase letters, digits, '.', '_' or '-'")
+        raise KnowledgeError(
+            path, 2, f"source id {source_id!r} must be lowercase letters, digits, '.', '_' or '-'"
+        )
     if not body.strip():
         raise KnowledgeError(path, body_line, "source has no text after its front matter")
     return SourceDocument(id=source_id, body=body, path=path, body_line=body_line, meta=meta)
@@ -130,9 +134,13 @@ def _parse_meta_line(path: Path, number: int, line: str, meta: dict[str, str | N
         try:
             date.fromisoformat(value)
         except ValueError:
-            raise KnowledgeError(path, number, f"published must be YYYY-MM-DD, not {value!r}") from None
+            raise KnowledgeError(
+                path, number, f"published must be YYYY-MM-DD, not {value!r}"
+            ) from None
     if key == "url" and value and not re.match(r"^https?://\S+$", value):
-        raise KnowledgeError(path, number, f"url must start with http:// or https://, not {value!r}")
+        raise KnowledgeError(
+            path, number, f"url must start with http:// or https://, not {value!r}"
+        )
     meta[key] = value or None
 
 
@@ -214,7 +222,11 @@ def _read_entities(path: Path) -> tuple[EntityRecord, ...]:
         _check_keys(path, line, table, allowed)
         entity_id = _string(path, line, table, "id", required=True) or ""
         if not _ID.match(entity_id):
-            raise KnowledgeError(path, line, f"entity id {entity_id!r} must be lowercase letters, digits, '.', '_' or '-'")
+            raise KnowledgeError(
+                path,
+                line,
+                f"entity id {entity_id!r} must be lowercase letters, digits, '.', '_' or '-'",
+            )
         kind = _string(path, line, table, "kind", required=True) or ""
         if kind not in ENTITY_KINDS:
             raise KnowledgeError(path, line, f"kind must be one of {', '.join(ENTITY_KINDS)}")
@@ -240,7 +252,11 @@ def _read_facts(path: Path) -> tuple[FactRecord, ...]:
         _check_keys(path, line, table, allowed)
         fact_id = _string(path, line, table, "id", required=True) or ""
         if not _ID.match(fact_id):
-            raise KnowledgeError(path, line, f"fact id {fact_id!r} must be lowercase letters, digits, '.', '_' or '-'")
+            raise KnowledgeError(
+                path,
+                line,
+                f"fact id {fact_id!r} must be lowercase letters, digits, '.', '_' or '-'",
+            )
         status = _string(path, line, table, "status", required=False) or "active"
         if status not in FACT_STATUSES:
             raise KnowledgeError(path, line, f"status must be one of {', '.join(FACT_STATUSES)}")

@@ -9,6 +9,7 @@ features, fitted on the development questions by `bench/calibrate.py`.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import sqlite3
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from factbot.text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
 
@@ -24,46 +26,71 @@ CANDIDATES = 60
 MAX_QUESTION_TERMS = 40
 # Typo correction only for words long enough that a near miss is unlikely to be another word.
 TYPO_MIN_LENGTH = 5
-TYPO_MIN_SCORE = 80.0
 ALIAS_MIN_SCORE = 88.0
 
 # Weights of the ranking score and of the confidence model. Fitted by `bench/calibrate.py` on the
 # incident dev questions and half of the SQuAD articles (the other half is held out).
-RANK_WEIGHTS = {"coverage": 1.0, "proximity": 0.35, "type_fit": 0.3, "entity": 0.25, "bm25": 0.3}
+RANK_WEIGHTS = {
+    "coverage": 1.0,
+    "exact": 0.248,
+    "context": 0.443,
+    "paragraph": 0.561,
+    "proximity": 0.138,
+    "bigram": 0.373,
+    "density": -0.043,
+    "novelty": -0.362,
+    "length": 0.281,
+    "type_fit": 0.382,
+    "what_name": 0.0,
+    "what_number": 0.0,
+    "entity": 0.03,
+    "bm25": 0.278,
+}
 CONFIDENCE_WEIGHTS = {
-    "bias": -5.0,
-    "coverage": 6.0,
-    "proximity": 1.5,
-    "type_fit": 1.0,
-    "entity": 1.0,
-    "unknown": -6.0,
-    "margin": 2.0,
+    "bias": -1.371,
+    "coverage": 2.844,
+    "proximity": 0.498,
+    "type_fit": -0.02,
+    "entity": 0.641,
+    "unknown": -0.679,
+    "margin": 1.061,
+    "matched_idf": -3.403,
 }
 
-_MONTHS = (
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec"
-).split()
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_TIME_WORDS = set(_MONTHS + _WEEKDAYS) | set(
-    """yesterday today tomorrow tonight earlier later ago week weeks month months year years day
-    days decade decades century centuries morning evening night hour hours period era age
-    season weekend annual annually during since until""".split()
+_MONTHS = """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+""".split()
+_WEEKDAYS = """
+    monday tuesday wednesday thursday friday saturday sunday
+""".split()
+_TIME_WORDS = frozenset(_MONTHS + _WEEKDAYS) | frozenset(
+    """
+    yesterday today tomorrow tonight earlier later ago week weeks month months year years
+    day days decade decades century centuries morning evening night hour hours period era
+    age season weekend annual annually during since until
+    """.split()
 )
-_NUMBER_WORDS = set(
-    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-    hundred hundreds thousand thousands million millions billion billions dozen dozens several
-    few many half quarter both pair couple""".split()
+_NUMBER_WORDS = frozenset(
+    """
+    one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty
+    ninety hundred hundreds thousand thousands million millions billion billions dozen
+    dozens several few many half quarter both pair couple
+    """.split()
 )
-_CAUSE_WORDS = set(
-    """because due following after over response aimed cause caused causes reason reasons since
-    result led lead prompted triggered amid against protest protesting order so""".split()
+_CAUSE_WORDS = frozenset(
+    """
+    because due following after over response aimed cause caused causes reason reasons since
+    result led lead prompted triggered amid against protest protesting order so
+    """.split()
 )
-_ROLE_WORDS = set(
-    """spokesperson spokesman spokeswoman ambassador minister president head chief editor
-    director leader officials official king queen emperor prince duke general commander founder
-    author inventor scientist engineer bishop pope governor mayor chairman ceo""".split()
+_ROLE_WORDS = frozenset(
+    """
+    spokesperson spokesman spokeswoman ambassador minister president head chief editor
+    director leader officials official king queen emperor prince duke general commander
+    founder author inventor scientist engineer bishop pope governor mayor chairman ceo
+    """.split()
 )
 _PLACE_PREPOSITIONS = {"in", "at", "near", "from", "to", "across", "into"}
 _YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})s?$")
@@ -104,29 +131,54 @@ class Ranking:
     confidence: float
 
 
+_WHEN_NOUNS = frozenset("year years date day days time month century decade period era age".split())
+_WHERE_NOUNS = frozenset(
+    "city country place region town location state continent province village area".split()
+)
+_COUNT_WORDS = frozenset("many much long old often far large big".split())
+_CAUSE_NOUNS = frozenset("reason cause caused led prompted triggered motive purpose".split())
+_AUXILIARIES = frozenset(
+    "is are was were did does do has have had can could will would should".split()
+)
+
+
+_CONTRACTED = {"whats": "what", "whos": "who", "wheres": "where", "whens": "when", "hows": "how"}
+
+
 def detect_intent(question_words: Sequence[str]) -> str:
-    """The kind of answer wanted, from the question's wording (a general grammar, no topics)."""
-    ws = list(question_words)
-    head = set(ws[:6])
-    if {"who", "whom", "whose"} & head:
-        return "who"
-    if "when" in head or ({"what", "which"} & head and {"year", "date", "day", "time", "month", "century", "decade"} & head):
-        return "when"
-    if "where" in head or ({"what", "which"} & head and {"city", "country", "place", "region", "town"} & head):
-        return "where"
-    if "how" in head:
-        index = ws.index("how")
-        nxt = ws[index + 1] if index + 1 < len(ws) else ""
-        if nxt in {"many", "much", "long", "old", "often", "far"}:
-            return "how_many"
-        return "how"
-    if "why" in head or ({"what"} & head and {"reason", "cause", "caused", "led", "prompted", "triggered"} & set(ws)):
-        return "why"
-    if {"what", "which"} & head:
-        return "what"
-    if ws and ws[0] in {"is", "are", "was", "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "should"}:
+    """The kind of answer wanted, from the question's wording (a general grammar, no topics).
+
+    The first question word decides, wherever it stands ("France laid siege in what year?"),
+    and "what"/"which" take their kind from the noun that follows them.
+    """
+    ws = [_CONTRACTED.get(w, w) for w in question_words]
+    for i, word in enumerate(ws):
+        following = ws[i + 1 : i + 3]
+        if word in {"who", "whom", "whose"}:
+            return "who"
+        if word == "when":
+            return "when"
+        if word == "where":
+            return "where"
+        if word == "why":
+            return "why"
+        if word == "how":
+            return "how_many" if following[:1] and following[0] in _COUNT_WORDS else "how"
+        if word in {"what", "which"}:
+            return _what_intent(following, ws)
+    if ws and ws[0] in _AUXILIARIES:
         return "yes_no"
     return "about"
+
+
+def _what_intent(following: Sequence[str], ws: Sequence[str]) -> str:
+    if _WHEN_NOUNS.intersection(following):
+        return "when"
+    if _WHERE_NOUNS.intersection(following):
+        return "where"
+    if _CAUSE_NOUNS.intersection(ws):
+        return "why"
+    return "what"
 
 
 class Matcher:
@@ -145,17 +197,27 @@ class Matcher:
             return False
         self.revision = revision
         self.document_count = max(
-            1, int(self.db.execute("SELECT count(*) FROM passages WHERE status = 'active'").fetchone()[0])
+            1,
+            int(
+                self.db.execute("SELECT count(*) FROM passages WHERE status = 'active'").fetchone()[
+                    0
+                ]
+            ),
         )
-        self.df: dict[str, int] = dict(self.db.execute("SELECT term, df FROM term_stats").fetchall())
-        self.vocabulary = list(self.df)
+        self.df: dict[str, int] = dict(
+            self.db.execute("SELECT term, df FROM term_stats").fetchall()
+        )
+        self.words = [row[0] for row in self.db.execute("SELECT word FROM vocabulary")]
         self.alias_entities: dict[str, set[str]] = {}
         for entity_id, folded in self.db.execute("SELECT entity_id, folded FROM aliases"):
             self.alias_entities.setdefault(folded, set()).add(entity_id)
         self.alias_keys = [key for key in self.alias_entities if len(key) >= TYPO_MIN_LENGTH]
-        self.entity_kind: dict[str, str] = dict(self.db.execute("SELECT id, kind FROM entities").fetchall())
+        self.entity_kind: dict[str, str] = dict(
+            self.db.execute("SELECT id, kind FROM entities").fetchall()
+        )
         self.entity_terms: dict[str, tuple[str, ...]] = {
-            entity_id: tuple(terms(name)) for entity_id, name in self.db.execute("SELECT id, name FROM entities")
+            entity_id: tuple(terms(name))
+            for entity_id, name in self.db.execute("SELECT id, name FROM entities")
         }
         return True
 
@@ -168,62 +230,76 @@ class Matcher:
     def analyse(self, text: str) -> Question:
         question_words = words(text)[: MAX_QUESTION_TERMS * 2]
         intent = detect_intent(question_words)
-        entities = self._link_entities(question_words)
-        content = [w for w in question_words if w not in STOPWORDS and w not in QUESTION_WORDS]
+        links = self._link_entities(question_words)
+        entities = [e for ids, _ in links for e in ids]
+        entity_at = {i: ids for ids, span in links for i in span}
         found: list[str] = []
         unknown: list[str] = []
-        for word in content[:MAX_QUESTION_TERMS]:
-            term = stem(word)
-            corrected = term if term in self.df else self._correct(term)
-            if corrected is None:
-                unknown.append(term)
-            elif corrected not in found:
-                found.append(corrected)
-        for entity_id in entities:
-            for term in self.entity_terms.get(entity_id, ()):
-                if term in self.df and term not in found:
+        for index, word in enumerate(question_words):
+            if word in STOPWORDS or word in QUESTION_WORDS:
+                continue
+            for term in self._terms_for(word, entity_at.get(index, ())):
+                if term is None:
+                    unknown.append(stem(word))
+                elif term not in found:
                     found.append(term)
-        if unknown:
-            unknown = [t for t in unknown if not self._covered_by_entity(t, entities)]
         return Question(
             text=text,
             intent=intent,
             words=tuple(question_words),
-            terms=tuple(found),
-            entities=tuple(entities),
+            terms=tuple(found[:MAX_QUESTION_TERMS]),
+            entities=tuple(dict.fromkeys(entities)),
             unknown_terms=tuple(unknown),
         )
 
-    def _covered_by_entity(self, term: str, entities: Sequence[str]) -> bool:
-        """A Cyrillic or misspelt name that linked to an entity is not an unknown word."""
-        for entity_id in entities:
-            for alias, ids in self.alias_entities.items():
-                if entity_id in ids and fuzz.partial_ratio(term, alias) >= ALIAS_MIN_SCORE:
-                    return True
-        return False
+    def _terms_for(self, word: str, entity_ids: Sequence[str]) -> list[str | None]:
+        """The indexed term(s) a question word stands for; [None] when it is unknown.
 
-    def _correct(self, term: str) -> str | None:
-        if len(term) < TYPO_MIN_LENGTH or not self.vocabulary:
+        A word the base knows is used as is. A name the base spells otherwise (Cyrillic,
+        Ekaterinburg) stands for its entity's name; any other unknown word gets a typo
+        correction to a known word within one or two edits, else counts as unknown.
+        """
+        term = stem(word)
+        if term in self.df:
+            return [term]
+        if entity_ids:
+            names = [t for e in entity_ids for t in self.entity_terms.get(e, ()) if t in self.df]
+            if names:
+                return list(dict.fromkeys(names))
+        corrected = self._correct(word)
+        return [corrected]
+
+    def _correct(self, word: str) -> str | None:
+        """Stem of the known word one edit away (two for long words), if there is one."""
+        if len(word) < TYPO_MIN_LENGTH or not self.words or word.isdigit():
             return None
-        match = process.extractOne(term, self.vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
-        return None if match is None else str(match[0])
+        allowed = 1 if len(word) < 10 else 2
+        match = process.extractOne(word, self.words, scorer=OSA.distance, score_cutoff=allowed)
+        return None if match is None else stem(str(match[0]))
 
-    def _link_entities(self, question_words: Sequence[str]) -> list[str]:
-        linked: list[str] = []
+    def _link_entities(self, question_words: Sequence[str]) -> list[tuple[set[str], range]]:
+        """Entities named in the question, longest alias first, each with the words it spans."""
+        linked: list[tuple[set[str], range]] = []
         used: set[int] = set()
         for size in (4, 3, 2, 1):
             for i in range(len(question_words) - size + 1):
-                if used & set(range(i, i + size)):
+                span = range(i, i + size)
+                if used.intersection(span):
                     continue
-                gram = " ".join(question_words[i : i + size])
-                ids = self.alias_entities.get(gram)
-                if ids is None and len(gram) >= TYPO_MIN_LENGTH and not (size == 1 and gram in STOPWORDS):
-                    match = process.extractOne(gram, self.alias_keys, scorer=fuzz.ratio, score_cutoff=ALIAS_MIN_SCORE)
-                    ids = self.alias_entities.get(match[0]) if match else None
+                ids = self._entities_for(" ".join(question_words[i : i + size]), size)
                 if ids:
-                    used.update(range(i, i + size))
-                    linked.extend(sorted(e for e in ids if e not in linked))
-        return linked
+                    used.update(span)
+                    linked.append((ids, span))
+        return sorted(linked, key=lambda link: link[1].start)
+
+    def _entities_for(self, gram: str, size: int) -> set[str] | None:
+        ids = self.alias_entities.get(gram)
+        if ids is not None or len(gram) < TYPO_MIN_LENGTH or (size == 1 and gram in STOPWORDS):
+            return ids
+        match = process.extractOne(
+            gram, self.alias_keys, scorer=fuzz.ratio, score_cutoff=ALIAS_MIN_SCORE
+        )
+        return self.alias_entities.get(match[0]) if match else None
 
     # --- ranking -----------------------------------------------------------------------------
 
@@ -239,9 +315,14 @@ class Matcher:
         entity_links = self._entity_links([row["id"] for row in rows])
         scored = []
         for row in rows:
-            features = self._features(question, row, weights, total, entity_links.get(row["id"], set()))
+            features = self._features(
+                question, row, weights, total, entity_links.get(row["id"], set())
+            )
             features["bm25"] = -row["bm25"] / best_bm25
+            features["bm25_raw"] = -row["bm25"] / (-row["bm25"] + 10.0)
+            features["matched_idf"] = features["coverage"] * total / (features["coverage"] * total + 10.0)
             score = sum(RANK_WEIGHTS[name] * features[name] for name in RANK_WEIGHTS)
+            features["score"] = score
             scored.append(
                 Candidate(
                     rowid=row["rowid"],
@@ -258,8 +339,7 @@ class Matcher:
             )
         scored.sort(key=lambda c: (-c.score, c.kind != "fact", c.rowid))
         top = tuple(scored[:limit])
-        unknown = sum(self.idf(t) for t in question.unknown_terms) / total if total else 1.0
-        return Ranking(question, top, self._confidence(top, unknown))
+        return Ranking(question, top, self._confidence(top, unknown_share(self, question)))
 
     def _fetch_candidates(self, question: Question) -> list[dict[str, object]]:
         match = " OR ".join(f'"{term}"' for term in question.terms)
@@ -267,7 +347,7 @@ class Matcher:
             cursor = self.db.execute(
                 """
                 SELECT p.rowid, p.id, p.source_id, p.text, p.attribution, p.kind, p.start, p.end,
-                       p.terms, bm25(passages_fts) AS bm25
+                       p.terms, p.context_terms, p.paragraph_terms, bm25(passages_fts) AS bm25
                 FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
                 WHERE passages_fts MATCH ? AND p.status = 'active'
                 ORDER BY bm25 LIMIT ?
@@ -297,13 +377,27 @@ class Matcher:
         total: float,
         passage_entities: set[str],
     ) -> dict[str, float]:
+        text = str(row["text"])
         passage_terms = str(row["terms"]).split()
+        passage_words = words(text)
         present = set(passage_terms)
-        coverage = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+        context = set(str(row["context_terms"] or "").split()) - present
+        paragraph = set(str(row["paragraph_terms"] or "").split()) - present
+        matched = [t for t in question.terms if t in present]
         return {
-            "coverage": coverage,
+
+            "coverage": sum(weights[t] for t in matched) / total if total else 0.0,
+            "exact": _exact_share(question, set(passage_words), weights, total),
+            "context": sum(w for t, w in weights.items() if t in context) / total if total else 0.0,
+            "paragraph": (
+                sum(w for t, w in weights.items() if t in paragraph) / total if total else 0.0
+            ),
             "proximity": _proximity(question.terms, passage_terms, weights),
-            "type_fit": self._type_fit(question, str(row["text"]), passage_entities),
+            "bigram": _bigram_share(question.words, passage_words),
+            "density": _density(matched, passage_terms),
+            "novelty": len(present - set(question.terms)) / len(present) if present else 0.0,
+            "length": min(1.0, math.log1p(len(passage_terms)) / math.log(60)),
+            **self._answer_types(question, text, passage_entities),
             "entity": (
                 len(set(question.entities) & passage_entities) / len(question.entities)
                 if question.entities
@@ -311,53 +405,52 @@ class Matcher:
             ),
         }
 
-    def _type_fit(self, question: Question, text: str, passage_entities: set[str]) -> float:
-        """1.0 when the passage holds something of the asked-for kind that the question lacks."""
-        intent = question.intent
+    def _answer_types(
+        self, question: Question, text: str, passage_entities: set[str]
+    ) -> dict[str, float]:
+        """Whether the passage holds something of the asked-for kind that the question lacks.
+
+        `type_fit` is 1 when it holds the kind the intent asks for (a name for "who", a date
+        for "when"...), 0 when it does not, 0.5 when the intent names no kind. `what_name` and
+        `what_number` tell, for "what" questions, whether it offers a new name or number.
+        """
         asked = set(question.words)
-        new_words = [w for w in words(text) if w not in asked]
-        new_entities = passage_entities - set(question.entities)
-        kinds = {self.entity_kind.get(e) for e in new_entities}
-        if intent == "who":
-            names = [fold(m.group()) for m in _CAPITALISED.finditer(text)]
-            fresh_names = [n for n in names if not set(words(n)) <= asked]
-            return 1.0 if "person" in kinds or "organisation" in kinds or fresh_names or _ROLE_WORDS & set(new_words) else 0.0
-        if intent == "when":
-            return 1.0 if any(w in _TIME_WORDS or _YEAR.match(w) for w in new_words) else 0.0
-        if intent == "where":
-            if "place" in kinds:
-                return 1.0
-            tokens = text.split()
-            for i, token in enumerate(tokens[:-1]):
-                nxt = tokens[i + 1]
-                if token.lower() in _PLACE_PREPOSITIONS and nxt[:1].isupper() and fold(nxt).strip(".,;") not in asked:
-                    return 1.0
-            return 0.0
-        if intent == "how_many":
-            return 1.0 if any(w in _NUMBER_WORDS or _DIGITS.match(w) for w in new_words) else 0.0
-        if intent == "why":
-            return 1.0 if _CAUSE_WORDS & set(new_words) else 0.3
-        return 0.5
+        new_words = {w for w in words(text) if w not in asked}
+        kinds = {self.entity_kind.get(e) for e in passage_entities - set(question.entities)}
+        has_name = bool(kinds & {"person", "organisation"}) or any(
+            not set(words(m.group())) <= asked for m in _CAPITALISED.finditer(text)
+        )
+        has_person = "person" in kinds or (has_name and "organisation" not in kinds)
+        has_number = any(w in _NUMBER_WORDS or _DIGITS.match(w) for w in new_words)
+        fits = {
+            "who": lambda: has_person or bool(_ROLE_WORDS & new_words),
+            "when": lambda: any(w in _TIME_WORDS or _YEAR.match(w) for w in new_words),
+            "where": lambda: "place" in kinds or _names_a_place(text, asked),
+            "how_many": lambda: has_number,
+            "why": lambda: bool(_CAUSE_WORDS & new_words),
+        }
+        fit = fits.get(question.intent)
+        open_question = question.intent in {"what", "about", "how", "yes_no"}
+        return {
+            "type_fit": 0.5 if fit is None else float(fit()),
+            "what_name": float(open_question and has_name),
+            "what_number": float(open_question and has_number),
+        }
 
     def _confidence(self, top: Sequence[Candidate], unknown: float) -> float:
         if not top:
             return 0.0
-        best = top[0].features
         margin = top[0].score - top[1].score if len(top) > 1 else top[0].score
-        w = CONFIDENCE_WEIGHTS
-        z = (
-            w["bias"]
-            + w["coverage"] * best["coverage"]
-            + w["proximity"] * best["proximity"]
-            + w["type_fit"] * best["type_fit"]
-            + w["entity"] * best["entity"]
-            + w["unknown"] * unknown
-            + w["margin"] * min(margin, 1.0)
+        inputs = {**top[0].features, "unknown": unknown, "margin": min(margin, 1.0)}
+        z = CONFIDENCE_WEIGHTS["bias"] + sum(
+            weight * inputs[name] for name, weight in CONFIDENCE_WEIGHTS.items() if name != "bias"
         )
         return 1.0 / (1.0 + math.exp(-z))
 
 
-def _proximity(question_terms: Sequence[str], passage_terms: Sequence[str], weights: dict[str, float]) -> float:
+def _proximity(
+    question_terms: Sequence[str], passage_terms: Sequence[str], weights: dict[str, float]
+) -> float:
     """Weighted share of adjacent question-term pairs that stand within three terms in the passage."""
     if len(question_terms) < 2:
         return 0.0
@@ -365,10 +458,66 @@ def _proximity(question_terms: Sequence[str], passage_terms: Sequence[str], weig
     for i, term in enumerate(passage_terms):
         positions.setdefault(term, []).append(i)
     hit = possible = 0.0
-    for a, b in zip(question_terms, question_terms[1:], strict=False):
+    for a, b in itertools.pairwise(question_terms):
         pair_weight = weights.get(a, 0.0) + weights.get(b, 0.0)
         possible += pair_weight
         pa, pb = positions.get(a), positions.get(b)
         if pa and pb and any(abs(i - j) <= 3 for i in pa for j in pb):
             hit += pair_weight
     return hit / possible if possible else 0.0
+
+
+def unknown_share(matcher: Matcher, question: Question) -> float:
+    """Share of the question's IDF weight in words the fact base has never seen."""
+    unknown = sum(matcher.idf(t) for t in question.unknown_terms)
+    total = unknown + sum(matcher.idf(t) for t in question.terms)
+    return unknown / total if total else 1.0
+
+
+def _exact_share(
+    question: Question, passage_words: set[str], weights: dict[str, float], total: float
+) -> float:
+    """Weighted share of question words found as written, not just by stem ("stators")."""
+    if not total:
+        return 0.0
+    hit = sum(
+        weights.get(stem(w), 0.0)
+        for w in set(question.words)
+        if w in passage_words and w not in STOPWORDS
+    )
+    return min(1.0, hit / total)
+
+
+def _bigram_share(question_words: Sequence[str], passage_words: Sequence[str]) -> float:
+    """Share of the question's word pairs (not both stopwords) that the passage has verbatim."""
+    pairs = [
+        (a, b)
+        for a, b in itertools.pairwise(question_words)
+        if not (a in STOPWORDS and b in STOPWORDS) and a not in QUESTION_WORDS
+    ]
+    if not pairs:
+        return 0.0
+    passage_pairs = set(itertools.pairwise(passage_words))
+    return sum(pair in passage_pairs for pair in pairs) / len(pairs)
+
+
+def _density(matched: Sequence[str], passage_terms: Sequence[str]) -> float:
+    """How tightly the matched terms cluster: matched count over the window they span."""
+    if len(matched) < 2:
+        return 0.0
+    wanted = set(matched)
+    positions = [i for i, t in enumerate(passage_terms) if t in wanted]
+    return len(wanted) / (positions[-1] - positions[0] + 1)
+
+
+def _names_a_place(text: str, asked: set[str]) -> bool:
+    """A capitalised word right after "in", "at", "near"... that the question did not name."""
+    tokens = text.split()
+    for token, following in itertools.pairwise(tokens):
+        if (
+            token.lower() in _PLACE_PREPOSITIONS
+            and following[:1].isupper()
+            and fold(following).strip(".,;:'\"") not in asked
+        ):
+            return True
+    return False

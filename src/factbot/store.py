@@ -59,6 +59,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             "note": str,
             "entity_ids": str,
             "terms": str,
+            "context_terms": str,
+            "paragraph_terms": str,
         },
         pk="rowid",
         foreign_keys=[("source_id", "sources", "id")],
@@ -84,6 +86,56 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
     db["passage_entities"].create_index(["entity_id"])
     db["term_stats"].create({"term": str, "df": int}, pk="term")
+    db["vocabulary"].create({"word": str}, pk="word")
+
+
+@migration
+def m002_changes(db: sqlite_utils.Database) -> None:
+    """Maintainers' change history (append-only, enforced by triggers) and retired aliases."""
+    db["changes"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "target": str,
+            "before": str,
+            "after": str,
+            "reason": str,
+            "reverted_change": int,
+        },
+        pk="id",
+        not_null={"at", "actor", "action", "target", "reason"},
+    )
+    db["changes"].create_index(["target"])
+    for event in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER changes_append_only_{event.lower()} BEFORE {event} ON changes "
+            "BEGIN SELECT RAISE(ABORT, 'the change history is append-only'); END"
+        )
+    db["aliases_retired"].create(
+        {"entity_id": str, "alias": str, "folded": str, "retired_at": str, "change_id": int}
+    )
+
+
+@migration
+def m003_gaps(db: sqlite_utils.Database) -> None:
+    """Questions the bot abstained on, counted; askers only where settings allow it."""
+    db["gaps"].create(
+        {
+            "key": str,
+            "question": str,
+            "intent": str,
+            "entities": str,
+            "count": int,
+            "first_at": str,
+            "last_at": str,
+        },
+        pk="key",
+    )
+    db["gaps"].create_index(["count"])
+    db["gap_askers"].create({"key": str, "user_id": str, "at": str})
+    db["gap_askers"].create_index(["key"])
 
 
 def migrate(db: sqlite_utils.Database) -> None:
@@ -97,9 +149,7 @@ def migrate(db: sqlite_utils.Database) -> None:
         with db.conn:
             step(db)
             db["_migrations"].insert({"name": step.__name__, "applied_at": utc_now()})
-            db["meta"].upsert(
-                {"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key"
-            )
+            db["meta"].upsert({"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key")
         done.add(step.__name__)
 
 
@@ -219,3 +269,16 @@ def list_entities(db: sqlite_utils.Database) -> list[Entity]:
         )
         for row in db["entities"].rows_where(order_by="id")
     ]
+
+
+def verify_quotes(db: sqlite_utils.Database) -> int:
+    """Check every passage is exactly its source's text at its offsets; returns how many."""
+    checked = 0
+    rows = db.execute(
+        "SELECT p.id, p.text, p.start, p.end, s.text FROM passages p JOIN sources s ON s.id = p.source_id"
+    )
+    for passage_id, text, start, end, source_text in rows:
+        if source_text[start:end] != text:
+            raise DatabaseError(f"Passage {passage_id} is not verbatim in its source.")
+        checked += 1
+    return checked

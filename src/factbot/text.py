@@ -40,20 +40,26 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _POSSESSIVE = re.compile(r"'(s|d|ll|re|ve|m|t)$")
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom whose why will with would you your yours yourself
-    yourselves also s t than upon via among within without whether shall may might must
-    tell know please anything something someone somebody thing things us say says said
-    ever""".split()
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom whose why will with would you your
+    yours yourself yourselves also s t than upon via among within without whether shall may
+    might must tell know please anything something someone somebody thing things us say says
+    said ever happen happens happened happening occur occurs occurred going go goes went get
+    got really exactly actually hey hi hello ok okay thanks thank factbot bot many much
+    """.split()
 )
 
 QUESTION_WORDS = frozenset(
-    "who whom whose what when where why how which did does do is are was were".split()
+    """
+    whats whos wheres whens hows whys
+    who whom whose what when where why how which did does do is are was were
+    """.split()
 )
 
 _stemmer = snowballstemmer.stemmer("english")
@@ -94,9 +100,11 @@ class Span:
 # unless the word before the dot is a known abbreviation or a single initial.
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+|$)")
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep pres vs etc inc ltd co corp
-    jan feb mar apr jun jul aug sep sept oct nov dec no fig approx dept est u.s e.g i.e a.m p.m
-    u.k u.n""".split()
+    """
+    mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep pres vs etc inc ltd co
+    corp jan feb mar apr jun jul aug sep sept oct nov dec no fig approx dept est u.s e.g i.e
+    a.m p.m u.k u.n
+    """.split()
 )
 _PHOTO_CREDIT = re.compile(r"\s*\((?:photo|photograph|image|picture)\s*[/:]\s*[^)]*\)\s*$", re.I)
 
