@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -159,6 +159,35 @@ def summary(context: Context, length: str, fmt: str, since: str | None) -> None:
     with user_errors():
         built = build_summary(context.engine().db, length=length, since=parse_since(since))
         click.echo(render(built, fmt))
+
+
+@cli.command()
+@click.option("--sync", is_flag=True, help="Register the slash commands before connecting.")
+@pass_context
+def run(context: Context, sync: bool) -> None:
+    """Run the Discord bot (needs DISCORD_TOKEN; see docs/discord.md)."""
+    # Imported here: the core must not import discord at module level.
+    from bot.app import run as run_bot
+
+    with user_errors():
+        run_bot(replace(context.settings, db_path=context.db_path), sync=sync)
+
+
+@cli.command("sync-commands")
+@click.option(
+    "--clear-guild", is_flag=True, help="Remove the commands registered in DISCORD_GUILD_ID."
+)
+@pass_context
+def sync_commands(context: Context, clear_guild: bool) -> None:
+    """Register the slash commands: in DISCORD_GUILD_ID if set (instant), else globally."""
+    # Imported here: the core must not import discord at module level.
+    from bot.app import sync_only
+
+    settings = replace(context.settings, db_path=context.db_path)
+    with user_errors():
+        scope, synced = sync_only(settings, clear_guild=clear_guild)
+    names = ", ".join("/" + command.name for command in synced) or "none"
+    click.echo(f"Synced {len(synced)} commands {scope}: {names}.")
 
 
 def main() -> None:

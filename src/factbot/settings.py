@@ -46,6 +46,7 @@ class Settings:
     gaps_store_questions: bool = True
     gaps_store_user_ids: bool = False
     log_level: str = "INFO"
+    message_content_intent: bool = False
 
     def __repr__(self) -> str:
         token = "set" if self.discord_token else "unset"
@@ -91,6 +92,7 @@ def load_settings(
         gaps_store_questions=_bool(get, "FACTBOT_GAPS_STORE_QUESTIONS", True),
         gaps_store_user_ids=_bool(get, "FACTBOT_GAPS_STORE_USER_IDS", False),
         log_level=(get("FACTBOT_LOG_LEVEL") or "INFO").upper(),
+        message_content_intent=_bool(get, "DISCORD_MESSAGE_CONTENT", False),
     )
 
 
