@@ -1,0 +1,1 @@
+"""One extension per feature; `bot.app.EXTENSIONS` lists the ones loaded at start."""

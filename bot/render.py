@@ -1,0 +1,231 @@
+"""What Discord shows: an `Answer` (or a list of sources) as an embed, within Discord's limits.
+
+Everything a user typed and everything taken from a source is escaped before it is shown, so a
+question like `**@everyone**` prints as typed and pings nobody. Limits are Discord's documented
+ones: a message body of 2,000 characters; an embed title of 256, a description of 4,096, at most
+25 fields of 256 + 1,024, a footer of 2,048 and 6,000 characters in all; buttons carry labels of
+at most 80 characters and custom ids of at most 100.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from factbot.answers import Answer, Related
+from factbot.models import Source
+
+CONTENT_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_LIMIT = 6000
+BUTTON_LABEL_LIMIT = 80
+CUSTOM_ID_LIMIT = 100
+MAX_BUTTONS = 5
+RELATED_QUOTE_LIMIT = 300
+ATTRIBUTION_LIMIT = 500
+
+ASK_CUSTOM_ID_PREFIX = "factbot:ask:"
+ANSWERED_COLOUR = discord.Colour.dark_teal()
+ABSTAINED_COLOUR = discord.Colour.light_grey()
+INFO_COLOUR = discord.Colour.blurple()
+ELLIPSIS = "…"
+_TRAILING_BACKSLASHES = re.compile(r"(\\+)$")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """An embed plus the questions to offer as buttons (the view is built by the extension)."""
+
+    embed: discord.Embed
+    buttons: tuple[str, ...]
+
+
+def escape(text: str) -> str:
+    """User or source text made inert: Markdown shown literally, mentions broken with a ZWSP."""
+    return escape_mentions(escape_markdown(text))
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut `text` to `limit` characters, ending with an ellipsis when something was cut.
+
+    A cut that leaves an odd run of backslashes would escape the ellipsis, so one is dropped.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - len(ELLIPSIS)]
+    match = _TRAILING_BACKSLASHES.search(cut)
+    if match and len(match.group(1)) % 2:
+        cut = cut[:-1]
+    return cut + ELLIPSIS
+
+
+def content(text: str) -> str:
+    """A plain message body (errors, waits) cut to Discord's 2,000 characters."""
+    return clip(text, CONTENT_LIMIT)
+
+
+def block_quote(text: str) -> str:
+    """Markdown block quote over every line, so a multi-line passage stays one quote."""
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+
+
+def render_answer(answer: Answer, follow_ups: Sequence[str] = ()) -> Rendered:
+    """The reply to a question: the quote with its source, or a plain abstention."""
+    embed = _answer_embed(answer) if answer.answered else _abstention_embed(answer)
+    return Rendered(embed=fit(embed), buttons=button_questions(follow_ups))
+
+
+def _answer_embed(answer: Answer) -> discord.Embed:
+    quote = block_quote(escape_markdown(answer.quote or ""))
+    attribution = (
+        f"\n— {clip(escape(answer.attribution), ATTRIBUTION_LIMIT)}" if answer.attribution else ""
+    )
+    description = clip(quote, DESCRIPTION_LIMIT - len(attribution)) + attribution
+    embed = discord.Embed(
+        title=_title(answer.question), description=description, colour=ANSWERED_COLOUR
+    )
+    if answer.source is not None:
+        embed.add_field(name="Source", value=source_line(answer.source), inline=False)
+    embed.add_field(name="Confidence", value=answer.confidence_words.capitalize(), inline=True)
+    for related in answer.related:
+        embed.add_field(name="Also in the sources", value=_related_value(related), inline=False)
+    footer = "Quoted word for word from the source."
+    if answer.passage_id:
+        footer += f" Passage {answer.passage_id}."
+    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return embed
+
+
+def _abstention_embed(answer: Answer) -> discord.Embed:
+    lines = [escape(answer.message or "My sources don't say.")]
+    lines += [f"• {escape(question)}" for question in answer.suggestions]
+    embed = discord.Embed(
+        title=_title(answer.question),
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=ABSTAINED_COLOUR,
+    )
+    embed.set_footer(text="I only answer from my sources, and I say so when they are silent.")
+    return embed
+
+
+def _title(question: str) -> str:
+    return clip(escape(question), TITLE_LIMIT)
+
+
+def _related_value(related: Related) -> str:
+    quote = block_quote(escape_markdown(clip(related.quote, RELATED_QUOTE_LIMIT)))
+    return clip(
+        f"{quote}\n— {clip(escape(related.attribution), ATTRIBUTION_LIMIT)}", FIELD_VALUE_LIMIT
+    )
+
+
+def source_line(source: Source) -> str:
+    """`[TRT: Title](url), 2024-06-30`: the outlet and title, linked only for a web URL."""
+    label = escape(": ".join(part for part in (source.name, source.title) if part))
+    url = safe_url(source.url)
+    linked = f"[{clip(label, 200)}]({url})" if url else clip(label, 200)
+    published = f", {escape(source.published)}" if source.published else ""
+    return clip(linked + published, FIELD_VALUE_LIMIT)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL that cannot break out of a Markdown link, else None (shown unlinked)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return quote(url.strip(), safe=":/?#[]@!$&'*+,;=%~-._")
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields until the embed is within Discord's 6,000-character total."""
+    while len(embed) > EMBED_LIMIT and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def ask_custom_id(question: str) -> str | None:
+    """The button id that carries its question, or None if the question is too long to carry."""
+    custom_id = ASK_CUSTOM_ID_PREFIX + question
+    return custom_id if len(custom_id) <= CUSTOM_ID_LIMIT else None
+
+
+def button_label(question: str) -> str:
+    return clip(question, BUTTON_LABEL_LIMIT)
+
+
+def button_questions(questions: Iterable[str]) -> tuple[str, ...]:
+    """Distinct questions that fit in a button id, at most one row of them."""
+    chosen: list[str] = []
+    for question in questions:
+        if question not in chosen and ask_custom_id(question) is not None:
+            chosen.append(question)
+    return tuple(chosen[:MAX_BUTTONS])
+
+
+def sources_embed(sources: Sequence[Source]) -> discord.Embed:
+    """Every source, one line each; when they do not fit, a count of those left out."""
+    embed = discord.Embed(title="Sources", colour=INFO_COLOUR)
+    if not sources:
+        embed.description = "The fact base has no sources yet."
+        return embed
+    lines: list[str] = []
+    used = 0
+    for index, source in enumerate(sources):
+        line = f"• {source_line(source)}"
+        rest = len(sources) - index
+        if used + len(line) + 1 > DESCRIPTION_LIMIT - 40:
+            lines.append(f"…and {rest} more.")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    embed.description = "\n".join(lines)
+    embed.set_footer(text=f"{len(sources)} source{'s' if len(sources) != 1 else ''}")
+    return embed
+
+
+def about_embed(
+    sources: Sequence[Source], examples: Sequence[str], channel_ids: Iterable[int]
+) -> discord.Embed:
+    """What the bot covers and how to ask, with examples it is known to answer."""
+    outlets = sorted({source.name for source in sources})
+    covered = ", ".join(escape(name) for name in outlets) or "no sources yet"
+    lines = [
+        "I answer questions about one news story with **verbatim quotes** from my sources, "
+        "and I say who said it and where it was published. When my sources don't say, I tell you so.",
+        "",
+        f"**Sources:** {len(sources)} ({clip(covered, 500)}). See `/sources`.",
+        "**Ask:** `/ask question:...`, mention me with your question, or send me a direct message.",
+        "Buttons under an answer ask the follow-up question for you.",
+    ]
+    channels = sorted(channel_ids)
+    if channels:
+        lines.append(
+            "**Where:** " + ", ".join(f"<#{channel_id}>" for channel_id in channels) + " and DMs."
+        )
+    embed = discord.Embed(
+        title="About factbot",
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=INFO_COLOUR,
+    )
+    if examples:
+        value = "\n".join(f"• {escape(question)}" for question in examples)
+        embed.add_field(name="Try asking", value=clip(value, FIELD_VALUE_LIMIT), inline=False)
+    return fit(embed)
+
+
+def wait_message(retry_after: float) -> str:
+    """The friendly cooldown reply; rounds up so it never says "0 seconds"."""
+    seconds = max(1, int(retry_after + 0.999))
+    unit = "second" if seconds == 1 else "seconds"
+    return f"You're asking quickly. Please wait {seconds} {unit} before your next question."
