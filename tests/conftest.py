@@ -12,6 +12,9 @@ from factbot.settings import REPO_ROOT
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 
+# The loopback fake of Discord and its fixtures (fake_discord, bot_settings, discord_bot).
+pytest_plugins = ("fakes.fixtures",)
+
 
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
