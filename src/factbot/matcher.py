@@ -9,12 +9,14 @@ features, fitted on the development questions by `bench/calibrate.py`.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
@@ -47,14 +49,14 @@ RANK_WEIGHTS = {
     "bm25": 0.278,
 }
 CONFIDENCE_WEIGHTS = {
-    "bias": -1.371,
-    "coverage": 2.844,
-    "proximity": 0.498,
-    "type_fit": -0.02,
-    "entity": 0.641,
-    "unknown": -0.679,
-    "margin": 1.061,
-    "matched_idf": -3.403,
+    "bias": -3.538,
+    "coverage": 2.034,
+    "proximity": 0.0,
+    "type_fit": 2.328,
+    "entity": 2.56,
+    "unknown": -4.345,
+    "margin": 1.955,
+    "matched_idf": 1.913,
 }
 
 _MONTHS = """
@@ -208,6 +210,7 @@ class Matcher:
             self.db.execute("SELECT term, df FROM term_stats").fetchall()
         )
         self.words = [row[0] for row in self.db.execute("SELECT word FROM vocabulary")]
+        self.sorted_terms = sorted(self.df)
         self.alias_entities: dict[str, set[str]] = {}
         for entity_id, folded in self.db.execute("SELECT entity_id, folded FROM aliases"):
             self.alias_entities.setdefault(folded, set()).add(entity_id)
@@ -266,8 +269,25 @@ class Matcher:
             names = [t for e in entity_ids for t in self.entity_terms.get(e, ()) if t in self.df]
             if names:
                 return list(dict.fromkeys(names))
-        corrected = self._correct(word)
-        return [corrected]
+        if _near_stopword(word):
+            return []
+        return [self._derived(term) or self._correct(word)]
+
+    def _derived(self, term: str) -> str | None:
+        """A known term the unknown one is a stem of ("react" -> "reaction"), most frequent first.
+
+        Snowball leaves derivations apart; up to four more letters bridges the common ones.
+        """
+        if len(term) < TYPO_MIN_LENGTH:
+            return None
+        start = bisect.bisect_left(self.sorted_terms, term)
+        found = []
+        for known in itertools.islice(self.sorted_terms, start, start + 50):
+            if not known.startswith(term):
+                break
+            if len(known) - len(term) <= 4:
+                found.append(known)
+        return max(found, key=lambda t: (self.df[t], t)) if found else None
 
     def _correct(self, word: str) -> str | None:
         """Stem of the known word one edit away (two for long words), if there is one."""
@@ -521,3 +541,15 @@ def _names_a_place(text: str, asked: set[str]) -> bool:
         ):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _near_stopword(word: str) -> bool:
+    """A misspelt filler word ("hapened") is dropped like the word itself, not counted unknown."""
+    if len(word) <= TYPO_MIN_LENGTH:
+        return False
+    match = process.extractOne(word, _LONG_STOPWORDS, scorer=OSA.distance, score_cutoff=1)
+    return match is not None
+
+
+_LONG_STOPWORDS = sorted(w for w in STOPWORDS | QUESTION_WORDS if len(w) >= TYPO_MIN_LENGTH)

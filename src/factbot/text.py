@@ -51,7 +51,7 @@ STOPWORDS = frozenset(
     yours yourself yourselves also s t than upon via among within without whether shall may
     might must tell know please anything something someone somebody thing things us say says
     said ever happen happens happened happening occur occurs occurred going go goes went get
-    got really exactly actually hey hi hello ok okay thanks thank factbot bot many much
+    got really exactly actually hey hi hello ok okay thanks thank factbot bot many much name names
     """.split()
 )
 
