@@ -18,9 +18,33 @@ from typing import Any, TypeVar
 import click
 
 from factbot.answers import AnswerEngine, format_text
-from factbot.build import build_fact_base
-from factbot.errors import FactbotError
+from factbot.backup import backup_database
+from factbot.editing import (
+    Actor,
+    Change,
+    FactBase,
+    FactDraft,
+    FactPatch,
+    SourceDraft,
+    add_aliases,
+    add_fact,
+    add_source,
+    edit_fact,
+    get_passage,
+    get_source_view,
+    history,
+    list_passages,
+    list_source_views,
+    restore,
+    retire,
+    revert,
+)
+from factbot.errors import FactbotError, InputError
+from factbot.export import export_knowledge, rebuild
+from factbot.gaps import GapPolicy, GapRecorder, top_gaps
+from factbot.ingest import ingest_paths
 from factbot.settings import Settings, load_settings
+from factbot.store import get_source_text
 from factbot.summary import FORMATS, LENGTHS, build_summary, parse_since, render
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -34,8 +58,11 @@ class Context:
     def engine(self) -> AnswerEngine:
         """Open the fact base, building it from knowledge/ first if there is none yet."""
         if not self.db_path.exists():
-            click.echo(f"No fact base at {self.db_path} yet; building it from {self.settings.knowledge_dir}.", err=True)
-            build_fact_base(self.settings.knowledge_dir, self.db_path)
+            click.echo(
+                f"No fact base at {self.db_path} yet; building it from {self.settings.knowledge_dir}.",
+                err=True,
+            )
+            rebuild(self.settings.knowledge_dir, self.db_path, Actor.os_user())
         return AnswerEngine(self.db_path, self.settings.min_confidence)
 
 
@@ -86,15 +113,50 @@ def cli(ctx: click.Context, db_path: Path | None, verbose: bool) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Knowledge folder (default: $FACTBOT_KNOWLEDGE_DIR, else ./knowledge).",
 )
+@click.option("--force", is_flag=True, help="Discard edits not exported yet (backs up first).")
 @pass_context
-def build(context: Context, knowledge_dir: Path | None) -> None:
-    """Build the fact base from knowledge/ (verifies every quote)."""
+def build(context: Context, knowledge_dir: Path | None, force: bool) -> None:
+    """Build the fact base from knowledge/ (verifies every quote; keeps history and gaps)."""
     with user_errors():
-        report = build_fact_base(knowledge_dir or context.settings.knowledge_dir, context.db_path)
+        rebuilt = rebuild(
+            knowledge_dir or context.settings.knowledge_dir, context.db_path, Actor.os_user(), force=force
+        )
+    report = rebuilt.build
+    if rebuilt.backup:
+        click.echo(f"Backed up the previous base to {rebuilt.backup}.", err=True)
     click.echo(
         f"Built {report.path}: {report.sources} sources, {report.passages} passages "
         f"({report.facts} curated facts), {report.entities} entities in {report.seconds:.2f}s."
     )
+
+
+@cli.command()
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--source", "outlet", help="Name of the outlet, e.g. TRT or Reuters.")
+@click.option("--url", help="Address of the article (one file only).")
+@click.option("--published", help="Publication date, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@pass_context
+def ingest(
+    context: Context,
+    files: tuple[Path, ...],
+    outlet: str | None,
+    url: str | None,
+    published: str | None,
+    as_json: bool,
+) -> None:
+    """Add plain-text or Markdown articles to the fact base, all or none."""
+    with user_errors():
+        reports = ingest_paths(context.db_path, list(files), outlet, url, published)
+    for path, report in zip(files, reports, strict=True):
+        if as_json:
+            click.echo(json.dumps({"file": str(path), "source_id": report.source_id, "passages": report.passages}))
+        elif report.passages:
+            click.echo(f"Ingested {path} as {report.source_id}: {report.passages} passages.")
+        else:
+            click.echo(f"{path} is already stored as {report.source_id}; nothing changed.")
 
 
 @cli.command()
@@ -105,25 +167,36 @@ def ask(context: Context, question: str, as_json: bool) -> None:
     """Answer QUESTION; with QUESTION '-', one question per line from stdin."""
     with user_errors():
         engine = context.engine()
+        gaps = GapRecorder(context.db_path, GapPolicy.from_settings(context.settings))
         if question == "-":
-            _ask_stream(engine, as_json)
+            _ask_stream(engine, as_json, gaps)
             return
         answer = engine.ask(question)
+        gaps.record(answer)
     click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else format_text(answer))
 
 
-def _ask_stream(engine: AnswerEngine, as_json: bool) -> None:
+def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
     """Answer stdin line by line, in order; a bad line gets an error object, not an exit."""
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
             answer = engine.ask(question)
+            gaps.record(answer)
             result: dict[str, Any] = answer.as_json()
             text = format_text(answer)
         except FactbotError as error:
-            result = {"question": question, "answered": False, "quote": None, "source": None,
-                      "attribution": None, "confidence": 0.0, "passage_id": None, "related": [],
-                      "error": str(error)}
+            result = {
+                "question": question,
+                "answered": False,
+                "quote": None,
+                "source": None,
+                "attribution": None,
+                "confidence": 0.0,
+                "passage_id": None,
+                "related": [],
+                "error": str(error),
+            }
             text = f"error: {error}"
         click.echo(json.dumps(result, ensure_ascii=False) if as_json else text)
         sys.stdout.flush()
@@ -147,18 +220,6 @@ def chat(context: Context) -> None:
             click.echo(format_text(engine.ask(question)))
         except FactbotError as error:
             click.echo(f"error: {error}", err=True)
-
-
-@cli.command()
-@click.option("--length", type=click.Choice(LENGTHS), default="full", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
-@pass_context
-def summary(context: Context, length: str, fmt: str, since: str | None) -> None:
-    """Print a cited, neutral briefing of the story for moderators."""
-    with user_errors():
-        built = build_summary(context.engine().db, length=length, since=parse_since(since))
-        click.echo(render(built, fmt))
 
 
 @cli.command()
@@ -188,6 +249,380 @@ def sync_commands(context: Context, clear_guild: bool) -> None:
         scope, synced = sync_only(settings, clear_guild=clear_guild)
     names = ", ".join("/" + command.name for command in synced) or "none"
     click.echo(f"Synced {len(synced)} commands {scope}: {names}.")
+
+
+@cli.command()
+@click.option("--length", type=click.Choice(LENGTHS), default="full", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
+@pass_context
+def summary(context: Context, length: str, fmt: str, since: str | None) -> None:
+    """Print a cited, neutral briefing of the story for moderators."""
+    with user_errors():
+        built = build_summary(context.engine().db, length=length, since=parse_since(since))
+        click.echo(render(built, fmt))
+
+
+# --- maintainers: sources, facts, aliases, history, export, backup, gaps ------------------------
+
+
+def _open_base(context: Context) -> FactBase:
+    """The live base for writing, built from knowledge/ first if there is none yet."""
+    context.engine()
+    return FactBase(context.db_path)
+
+
+def _edit_options(function: F) -> F:
+    """--reason (required: the history says why) and --actor (who, default the OS user)."""
+    function = click.option(
+        "--actor", metavar="NAME", help="Name recorded in the history (default: your OS user name)."
+    )(function)
+    function = click.option(
+        "--reason", required=True, help="Why: recorded in the history with the change."
+    )(function)
+    return click.option("--json", "as_json", is_flag=True, help="Print the change as JSON.")(function)
+
+
+def _echo_change(change: Change, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(change.as_json(), ensure_ascii=False))
+        return
+    click.echo("\n".join(change.describe()))
+    click.echo(f"Undo with: factbot revert {change.id} --reason '...'")
+
+
+def _read_text_argument(value: str) -> str:
+    """'-' reads stdin, so quotes full of quotation marks need no shell escaping."""
+    return sys.stdin.read() if value == "-" else value
+
+
+@cli.group()
+def source() -> None:
+    """Add, list and show sources (articles)."""
+
+
+@source.command("add")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--id", "source_id", help="Source id (default: from outlet and title).")
+@click.option("--outlet")
+@click.option("--title")
+@click.option("--url")
+@click.option("--published", metavar="YYYY-MM-DD")
+@click.option("--author")
+@click.option("--photo-credit")
+@_edit_options
+@pass_context
+def source_add(
+    context: Context,
+    file: Any,
+    source_id: str | None,
+    outlet: str | None,
+    title: str | None,
+    url: str | None,
+    published: str | None,
+    author: str | None,
+    photo_credit: str | None,
+    reason: str,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Add the article in FILE ('-' for stdin), its text exactly as published."""
+    with user_errors():
+        draft = SourceDraft(file.read(), source_id, outlet, title, url, published, author, photo_credit)
+        change = add_source(_open_base(context), Actor.os_user(actor), draft, reason)
+    _echo_change(change, as_json)
+
+
+@source.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def source_list(context: Context, as_json: bool) -> None:
+    """List the stored sources."""
+    with user_errors():
+        views = list_source_views(_open_base(context).db)
+    if as_json:
+        click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False))
+        return
+    for view in views:
+        meta = ", ".join(p for p in (view.source.outlet, view.source.title, view.source.published) if p)
+        click.echo(f"{view.source.id}  {meta or '(no metadata)'}  [{view.active}/{view.passages} passages active, {view.facts} facts]")
+
+
+@source.command("show")
+@click.argument("source_id")
+@click.option("--text", "with_text", is_flag=True, help="Print the full text too.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def source_show(context: Context, source_id: str, with_text: bool, as_json: bool) -> None:
+    """Show one source: metadata, counts and, with --text, its text."""
+    with user_errors():
+        db = _open_base(context).db
+        view = get_source_view(db, source_id)
+        text = get_source_text(db, source_id) if with_text else None
+    if as_json:
+        click.echo(json.dumps({**view.as_json(), "text": text}, ensure_ascii=False))
+        return
+    for key, value in view.as_json().items():
+        click.echo(f"{key}: {value if value is not None else ''}")
+    if text is not None:
+        click.echo(f"\n{text}")
+
+
+@cli.group()
+def fact() -> None:
+    """Add, correct, retire and restore facts; list, show and see their history."""
+
+
+@fact.command("add")
+@click.argument("quote")
+@click.option("--source", "source_id", help="Source the quote is from (needed if several have it).")
+@click.option("--id", "fact_id", help="Fact id (default: from the quote's first words).")
+@click.option("--attribution", help="Who says it, e.g. \"Azerbaijan's Foreign Ministry\".")
+@click.option("--entity", "entities", multiple=True, help="Entity id or name it is about (repeatable).")
+@click.option("--alias", "aliases", multiple=True, metavar="ENTITY=SPELLING", help="Another spelling of an entity (repeatable).")
+@click.option("--note", help="A note for maintainers.")
+@_edit_options
+@pass_context
+def fact_add(
+    context: Context,
+    quote: str,
+    source_id: str | None,
+    fact_id: str | None,
+    attribution: str | None,
+    entities: tuple[str, ...],
+    aliases: tuple[str, ...],
+    note: str | None,
+    reason: str,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Add QUOTE ('-' for stdin), which must be verbatim in a stored source."""
+    with user_errors():
+        pairs = tuple(_alias_pair(a) for a in aliases)
+        draft = FactDraft(_read_text_argument(quote), source_id, fact_id, attribution, entities, pairs, note)
+        change = add_fact(_open_base(context), Actor.os_user(actor), draft, reason)
+    _echo_change(change, as_json)
+
+
+def _alias_pair(value: str) -> tuple[str, str]:
+    entity, sep, spelling = value.partition("=")
+    if not sep or not entity.strip() or not spelling.strip():
+        raise InputError(f"--alias takes ENTITY=SPELLING, not {value!r}.")
+    return entity.strip(), spelling.strip()
+
+
+@fact.command("edit")
+@click.argument("passage_id")
+@click.option("--quote", help="New quote ('-' for stdin), verbatim in the source.")
+@click.option("--source", "source_id", help="Move the quote to another source.")
+@click.option("--attribution", help="Who says it ('' for nobody).")
+@click.option("--entity", "entities", multiple=True, help="Entities it is about (replaces the list).")
+@click.option("--no-entities", is_flag=True, help="Clear the entity list.")
+@click.option("--note", help="Note for maintainers ('' to clear).")
+@_edit_options
+@pass_context
+def fact_edit(
+    context: Context,
+    passage_id: str,
+    quote: str | None,
+    source_id: str | None,
+    attribution: str | None,
+    entities: tuple[str, ...],
+    no_entities: bool,
+    note: str | None,
+    reason: str,
+    actor: str | None,
+    as_json: bool,
+) -> None:
+    """Correct a fact (or a sentence's attribution, entities or note)."""
+    with user_errors():
+        patch = FactPatch(
+            quote=_read_text_argument(quote) if quote is not None else None,
+            source_id=source_id,
+            attribution=attribution,
+            entities=() if no_entities else (entities or None),
+            note=note,
+        )
+        change = edit_fact(_open_base(context), Actor.os_user(actor), passage_id, patch, reason)
+    _echo_change(change, as_json)
+
+
+@fact.command("retire")
+@click.argument("passage_id")
+@_edit_options
+@pass_context
+def fact_retire(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+    """Stop answering with a fact or sentence; it is kept and can be restored."""
+    with user_errors():
+        change = retire(_open_base(context), Actor.os_user(actor), passage_id, reason)
+    _echo_change(change, as_json)
+
+
+@fact.command("restore")
+@click.argument("passage_id")
+@_edit_options
+@pass_context
+def fact_restore(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+    """Answer with a retired fact or sentence again."""
+    with user_errors():
+        change = restore(_open_base(context), Actor.os_user(actor), passage_id, reason)
+    _echo_change(change, as_json)
+
+
+@fact.command("list")
+@click.option("--all", "everything", is_flag=True, help="Include the sentences found in sources.")
+@click.option("--status", type=click.Choice(["active", "retired"]))
+@click.option("--source", "source_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def fact_list(context: Context, everything: bool, status: str | None, source_id: str | None, as_json: bool) -> None:
+    """List curated facts (with --all, every passage)."""
+    kinds = ("fact", "sentence") if everything else ("fact",)
+    with user_errors():
+        views = list_passages(_open_base(context).db, kinds=kinds, status=status, source_id=source_id)
+    if as_json:
+        click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False))
+        return
+    for view in views:
+        flag = "" if view.status == "active" else " [retired]"
+        click.echo(f"{view.id}{flag}  “{_clip(view.text)}”")
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@fact.command("show")
+@click.argument("passage_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def fact_show(context: Context, passage_id: str, as_json: bool) -> None:
+    """Show one fact or sentence and its latest changes."""
+    with user_errors():
+        db = _open_base(context).db
+        view = get_passage(db, passage_id)
+        changes = history(db, passage_id, limit=5)
+    if as_json:
+        click.echo(json.dumps({**view.as_json(), "history": [c.as_json() for c in changes]}, ensure_ascii=False))
+        return
+    click.echo(f"{view.id} ({view.kind}, {view.status})")
+    click.echo(f"  “{view.text}”")
+    click.echo(f"  Source: {view.source.id} [{view.start}:{view.end}]")
+    for label, value in (("Attribution", view.attribution), ("Entities", ", ".join(view.entities)), ("Note", view.note)):
+        if value:
+            click.echo(f"  {label}: {value}")
+    for change in changes:
+        click.echo(f"  {change.summary}")
+
+
+@fact.command("history")
+@click.argument("item_id", required=False)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def fact_history(context: Context, item_id: str | None, limit: int, as_json: bool) -> None:
+    """Changes to ITEM_ID (a fact, passage, entity or source), or to everything; newest first."""
+    with user_errors():
+        db = _open_base(context).db
+        if item_id is not None:
+            _require_known(db, item_id)
+        changes = history(db, item_id, limit)
+    if as_json:
+        click.echo(json.dumps([c.as_json() for c in changes], ensure_ascii=False))
+        return
+    if not changes:
+        click.echo("No changes yet.")
+    for change in changes:
+        click.echo("\n".join(change.describe()))
+
+
+def _require_known(db: Any, item_id: str) -> None:
+    for table in ("passages", "entities", "sources"):
+        if db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [item_id]).fetchone():
+            return
+    if not history(db, item_id, limit=1):
+        raise InputError(f"Unknown id {item_id!r}: no fact, passage, entity or source has it.")
+
+
+@cli.group()
+def alias() -> None:
+    """Other spellings of people, places and organisations."""
+
+
+@alias.command("add")
+@click.argument("entity")
+@click.argument("spellings", nargs=-1, required=True)
+@_edit_options
+@pass_context
+def alias_add(context: Context, entity: str, spellings: tuple[str, ...], reason: str, actor: str | None, as_json: bool) -> None:
+    """Teach ENTITY (id or name) other SPELLINGS readers use."""
+    with user_errors():
+        change = add_aliases(_open_base(context), Actor.os_user(actor), entity, spellings, reason)
+    _echo_change(change, as_json)
+
+
+@cli.command("revert")
+@click.argument("change_id", type=int)
+@_edit_options
+@pass_context
+def revert_command(context: Context, change_id: int, reason: str, actor: str | None, as_json: bool) -> None:
+    """Undo change CHANGE_ID by making a new change (the history keeps both)."""
+    with user_errors():
+        change = revert(_open_base(context), Actor.os_user(actor), change_id, reason)
+    _echo_change(change, as_json)
+
+
+@cli.command("export")
+@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: the knowledge folder).")
+@click.option("--force", is_flag=True, help="Overwrite files changed since the last build or export.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def export_command(context: Context, directory: Path | None, force: bool, as_json: bool) -> None:
+    """Write the live fact base back to knowledge/ files, for review in git."""
+    with user_errors():
+        report = export_knowledge(_open_base(context), directory or context.settings.knowledge_dir, force=force)
+    if as_json:
+        click.echo(json.dumps({"directory": str(report.directory), "written": [str(p) for p in report.written],
+                               "unchanged": report.unchanged, "synced_change": report.synced_change}))
+        return
+    for path in report.written:
+        click.echo(f"wrote {report.directory / path}")
+    click.echo(f"Exported to {report.directory}: {len(report.written)} file(s) written, {report.unchanged} unchanged.")
+
+
+@cli.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def backup_command(context: Context, path: Path, as_json: bool) -> None:
+    """Copy the live fact base to PATH (a file or a folder) with SQLite's online backup."""
+    with user_errors():
+        report = backup_database(context.db_path, path)
+    if as_json:
+        click.echo(json.dumps({"path": str(report.path), "bytes": report.bytes, "pages": report.pages}))
+        return
+    click.echo(f"Backed up {context.db_path} to {report.path} ({report.bytes:,} bytes).")
+
+
+@cli.command("gaps")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--all", "include_answered", is_flag=True, help="Include questions answered since.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def gaps_command(context: Context, limit: int, include_answered: bool, as_json: bool) -> None:
+    """The questions asked most often that the sources do not answer."""
+    with user_errors():
+        engine = context.engine()
+        found = top_gaps(_open_base(context).db, Actor.os_user(), limit, engine, include_answered)
+    if as_json:
+        click.echo(json.dumps([g.as_json() for g in found], ensure_ascii=False))
+        return
+    if not found:
+        click.echo("No unanswered questions recorded.")
+    for gap in found:
+        askers = f", {gap.askers} people" if gap.askers else ""
+        now = " (answered now)" if gap.answered_now else ""
+        click.echo(f"{gap.count:>5}x  {gap.label}{now}  [last {gap.last_at}{askers}]")
 
 
 def main() -> None:
