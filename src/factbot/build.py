@@ -99,12 +99,12 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
     link_entities(db)
     refresh_term_stats(db)
     bump_revision(db)
-    db["meta"].upsert({"key": "built_at", "value": utc_now()}, pk="key")
+    db.table("meta").upsert({"key": "built_at", "value": utc_now()}, pk="key")
 
 
 def insert_fact(db: sqlite_utils.Database, fact: FactRecord, source_text: str) -> None:
     start = source_text.index(fact.quote)
-    db["passages"].insert(
+    db.table("passages").insert(
         {
             "id": fact.id,
             "source_id": fact.source,

@@ -100,7 +100,7 @@ _REPORTING_VERBS = (
     "reiterated|reiterates|accused|accuses|described|describes|urged|urges|demanded|demands|"
     "called|calls|protested|protests|explained|explains|maintained|maintains"
 )
-_SUBJECT = r"(?P<subject>(?:[A-Z][\w’'.-]*|of|the|and|for|de|al|el|von|van)(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|for|de|al|el|von|van|[a-z]+person|spokesman|spokeswoman|minister|ministry|ambassador|official|officials|president|head|chief|editor|office|police|authorities|side|government|agency|prosecutors?|lawyers?|court)){0,9})"
+_SUBJECT = r"(?P<subject>(?:[A-Z][\w’'.-]*|of|the|and|for|de|al|el|von|van)(?:\s+(?:[A-Z][\w’'.-]*|of|the|and|for|de|al|el|von|van|[a-z]+person|spokesman|spokeswoman|minister|ministry|ambassador|official|officials|president|head|chief|editor|office|police|authorities|side|government|agency|prosecutors?|lawyers?|court|groups?|workers|residents|analysts|experts|critics|activists|sources|witnesses|leaders|union|officers|staff|members)){0,9})"
 _LEADING = re.compile(
     rf"^(?:[^,]{{0,60}},\s+)?{_SUBJECT}\s+(?:(?:on|last)\s+\w+\s+|also\s+|later\s+|earlier\s+|previously\s+|has\s+|had\s+|have\s+)?(?:{_REPORTING_VERBS})\b"
 )
@@ -121,9 +121,7 @@ def speakers(passages: Sequence[str]) -> list[str | None]:
     found: list[str | None] = []
     previous: str | None = None
     for text in passages:
-        speaker = _speaker(text)
-        if speaker is None and _PRONOUN_LEADING.match(text):
-            speaker = previous
+        speaker = previous if _PRONOUN_LEADING.match(text) else _speaker(text)
         found.append(speaker)
         if speaker:
             previous = speaker
@@ -142,11 +140,16 @@ def _speaker(text: str) -> str | None:
 
 def _clean_subject(subject: str) -> str | None:
     tokens = subject.split()
-    while tokens and tokens[0].lower() in _NOT_SPEAKERS | {"of", "and", "for"}:
+    while len(tokens) > 1 and tokens[0].lower() in _NOT_SPEAKERS | {"of", "and", "for"}:
+        if tokens[0][:1].isupper() and not tokens[1][:1].isupper():
+            break
         tokens.pop(0)
     while tokens and tokens[-1].lower() in {"of", "and", "for", "the"}:
         tokens.pop()
-    if not tokens or not tokens[0][:1].isupper():
+    tokens = [t.rstrip(".,;:") for t in tokens]
+    if not tokens or not any(t[:1].isupper() for t in tokens):
+        return None
+    if not tokens[0][:1].isupper():
         return None
     return " ".join(tokens)
 
@@ -256,7 +259,7 @@ def add_source(
         raise InputError(f"source {source.id!r} has no text")
     if len(text) > MAX_DOCUMENT_CHARS:
         raise InputError(f"source {source.id!r} is over {MAX_DOCUMENT_CHARS:,} characters")
-    db["sources"].insert(
+    db.table("sources").insert(
         {
             "id": source.id,
             "outlet": source.outlet,
@@ -297,7 +300,7 @@ def add_source(
         }
         for position, (span, speaker) in enumerate(zip(spans, who, strict=True), start=1)
     ]
-    db["passages"].insert_all(rows)
+    db.table("passages").insert_all(rows)
     for entity in find_entities(text, spans):
         add_entity(db, entity.name, entity.kind, None, entity.aliases, origin="auto")
     return len(rows)
@@ -317,7 +320,7 @@ def add_entity(
     existing = _entity_for_spellings(db, spellings) if entity_id is None else None
     target = existing or entity_id or slug(name)
     if existing is None:
-        db["entities"].upsert(
+        db.table("entities").upsert(
             {
                 "id": target,
                 "name": name,
@@ -329,7 +332,7 @@ def add_entity(
         )
     if origin == "auto":
         spellings = [s for s in spellings if not _alias_taken(db, s, target)]
-    db["aliases"].insert_all(
+    db.table("aliases").insert_all(
         (
             {"entity_id": target, "alias": alias, "folded": " ".join(words(alias))}
             for alias in spellings
@@ -364,11 +367,11 @@ def link_entities(db: sqlite_utils.Database) -> None:
     """Recompute which passages mention which entity, by any alias, as whole-word sequences."""
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for entity_id, folded in db.execute("SELECT entity_id, folded FROM aliases"):
-        tokens = tuple(folded.split())
-        if tokens:
-            by_first.setdefault(tokens[0], []).append((tokens, entity_id))
+        alias_tokens = tuple(folded.split())
+        if alias_tokens:
+            by_first.setdefault(alias_tokens[0], []).append((alias_tokens, entity_id))
     db.execute("DELETE FROM passage_entities")
-    links = []
+    links: list[dict[str, str]] = []
     for passage_id, text in db.execute("SELECT id, text FROM passages").fetchall():
         tokens = words(text)
         mentioned = set()
@@ -381,7 +384,7 @@ def link_entities(db: sqlite_utils.Database) -> None:
         "SELECT id, entity_ids FROM passages WHERE entity_ids IS NOT NULL AND entity_ids != ''"
     ).fetchall():
         links.extend({"passage_id": passage_id, "entity_id": e} for e in entity_ids.split())
-    db["passage_entities"].insert_all(links, pk=("passage_id", "entity_id"), ignore=True)
+    db.table("passage_entities").insert_all(links, pk=("passage_id", "entity_id"), ignore=True)
 
 
 def refresh_term_stats(db: sqlite_utils.Database) -> None:
@@ -392,10 +395,10 @@ def refresh_term_stats(db: sqlite_utils.Database) -> None:
         counts.update(set(term_text.split()))
         vocabulary.update(w for w in words(text) if w not in STOPWORDS and not w.isdigit())
     db.execute("DELETE FROM term_stats")
-    db["term_stats"].insert_all(({"term": t, "df": n} for t, n in counts.items()), pk="term")
+    db.table("term_stats").insert_all(({"term": t, "df": n} for t, n in counts.items()), pk="term")
     db.execute("DELETE FROM vocabulary")
-    db["vocabulary"].insert_all(({"word": w} for w in sorted(vocabulary)), pk="word")
-    db["meta"].upsert({"key": "passage_count", "value": str(_active_count(db))}, pk="key")
+    db.table("vocabulary").insert_all(({"word": w} for w in sorted(vocabulary)), pk="word")
+    db.table("meta").upsert({"key": "passage_count", "value": str(_active_count(db))}, pk="key")
 
 
 def _active_count(db: sqlite_utils.Database) -> int:
@@ -406,7 +409,7 @@ def bump_revision(db: sqlite_utils.Database) -> None:
     """Mark the fact base as changed so running readers reload their caches."""
     row = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
     revision = int(row[0]) + 1 if row else 1
-    db["meta"].upsert({"key": "revision", "value": str(revision)}, pk="key")
+    db.table("meta").upsert({"key": "revision", "value": str(revision)}, pk="key")
 
 
 # --- files ---------------------------------------------------------------------------------

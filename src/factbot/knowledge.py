@@ -168,14 +168,15 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:
-        line = getattr(error, "lineno", None)
-        message = getattr(error, "msg", str(error))
+        where = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        line = int(where.group(1)) if where else None
+        message = str(error)
         raise KnowledgeError(path, line, f"invalid TOML: {message}") from None
 
 
 def _table_lines(text: str, header: str) -> list[int]:
     """Line numbers of each `[[header]]`, so errors in the N-th table can name its line."""
-    pattern = re.compile(rf"^\s*\[\[\s*{header}\s*\]\]", re.M)
+    pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{header}[ \t]*\]\]", re.M)
     return [text.count("\n", 0, match.start()) + 1 for match in pattern.finditer(text)]
 
 

@@ -14,9 +14,10 @@ import itertools
 import math
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import sqlite_utils
 from rapidfuzz import fuzz, process
@@ -255,7 +256,7 @@ class Matcher:
             unknown_terms=tuple(unknown),
         )
 
-    def _terms_for(self, word: str, entity_ids: Sequence[str]) -> list[str | None]:
+    def _terms_for(self, word: str, entity_ids: Collection[str]) -> list[str | None]:
         """The indexed term(s) a question word stands for; [None] when it is unknown.
 
         A word the base knows is used as is. A name the base spells otherwise (Cyrillic,
@@ -361,7 +362,7 @@ class Matcher:
         top = tuple(scored[:limit])
         return Ranking(question, top, self._confidence(top, unknown_share(self, question)))
 
-    def _fetch_candidates(self, question: Question) -> list[dict[str, object]]:
+    def _fetch_candidates(self, question: Question) -> list[dict[str, Any]]:
         match = " OR ".join(f'"{term}"' for term in question.terms)
         try:
             cursor = self.db.execute(
@@ -392,7 +393,7 @@ class Matcher:
     def _features(
         self,
         question: Question,
-        row: dict[str, object],
+        row: dict[str, Any],
         weights: dict[str, float],
         total: float,
         passage_entities: set[str],

@@ -28,8 +28,8 @@ migration = MIGRATIONS.append
 
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["sources"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("sources").create(
         {
             "id": str,
             "outlet": str,
@@ -44,7 +44,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["passages"].create(
+    db.table("passages").create(
         {
             "rowid": int,
             "id": str,
@@ -67,32 +67,32 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         not_null={"id", "source_id", "text", "kind", "status", "terms"},
         defaults={"kind": "sentence", "status": "active"},
     )
-    db["passages"].create_index(["id"], unique=True)
-    db["passages"].create_index(["source_id", "position"])
-    db["passages"].enable_fts(
+    db.table("passages").create_index(["id"], unique=True)
+    db.table("passages").create_index(["source_id", "position"])
+    db.table("passages").enable_fts(
         ["terms"], fts_version="FTS5", create_triggers=True, tokenize=FTS_TOKENIZE
     )
-    db["entities"].create(
+    db.table("entities").create(
         {"id": str, "name": str, "kind": str, "description": str, "origin": str}, pk="id"
     )
-    db["aliases"].create(
+    db.table("aliases").create(
         {"entity_id": str, "alias": str, "folded": str},
         pk=("entity_id", "folded"),
         foreign_keys=[("entity_id", "entities", "id")],
     )
-    db["aliases"].create_index(["folded"])
-    db["passage_entities"].create(
+    db.table("aliases").create_index(["folded"])
+    db.table("passage_entities").create(
         {"passage_id": str, "entity_id": str}, pk=("passage_id", "entity_id")
     )
-    db["passage_entities"].create_index(["entity_id"])
-    db["term_stats"].create({"term": str, "df": int}, pk="term")
-    db["vocabulary"].create({"word": str}, pk="word")
+    db.table("passage_entities").create_index(["entity_id"])
+    db.table("term_stats").create({"term": str, "df": int}, pk="term")
+    db.table("vocabulary").create({"word": str}, pk="word")
 
 
 @migration
 def m002_changes(db: sqlite_utils.Database) -> None:
     """Maintainers' change history (append-only, enforced by triggers) and retired aliases."""
-    db["changes"].create(
+    db.table("changes").create(
         {
             "id": int,
             "at": str,
@@ -107,13 +107,13 @@ def m002_changes(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"at", "actor", "action", "target", "reason"},
     )
-    db["changes"].create_index(["target"])
+    db.table("changes").create_index(["target"])
     for event in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER changes_append_only_{event.lower()} BEFORE {event} ON changes "
             "BEGIN SELECT RAISE(ABORT, 'the change history is append-only'); END"
         )
-    db["aliases_retired"].create(
+    db.table("aliases_retired").create(
         {"entity_id": str, "alias": str, "folded": str, "retired_at": str, "change_id": int}
     )
 
@@ -121,7 +121,7 @@ def m002_changes(db: sqlite_utils.Database) -> None:
 @migration
 def m003_gaps(db: sqlite_utils.Database) -> None:
     """Questions the bot abstained on, counted; askers only where settings allow it."""
-    db["gaps"].create(
+    db.table("gaps").create(
         {
             "key": str,
             "question": str,
@@ -133,23 +133,23 @@ def m003_gaps(db: sqlite_utils.Database) -> None:
         },
         pk="key",
     )
-    db["gaps"].create_index(["count"])
-    db["gap_askers"].create({"key": str, "user_id": str, "at": str})
-    db["gap_askers"].create_index(["key"])
+    db.table("gaps").create_index(["count"])
+    db.table("gap_askers").create({"key": str, "user_id": str, "at": str})
+    db.table("gap_askers").create_index(["key"])
 
 
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations not yet recorded; each in its own transaction."""
     if "_migrations" not in db.table_names():
-        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
-    done = {row["name"] for row in db["_migrations"].rows}
+        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db.table("_migrations").rows}
     for step in MIGRATIONS:
         if step.__name__ in done:
             continue
         with db.conn:
             step(db)
-            db["_migrations"].insert({"name": step.__name__, "applied_at": utc_now()})
-            db["meta"].upsert({"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key")
+            db.table("_migrations").insert({"name": step.__name__, "applied_at": utc_now()})
+            db.table("meta").upsert({"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key")
         done.add(step.__name__)
 
 
@@ -247,7 +247,7 @@ def passage_from_row(row: dict[str, object], entities: tuple[str, ...] = ()) -> 
 
 
 def list_sources(db: sqlite_utils.Database) -> list[Source]:
-    return [source_from_row(row) for row in db["sources"].rows_where(order_by="id")]
+    return [source_from_row(row) for row in db.table("sources").rows_where(order_by="id")]
 
 
 def get_source_text(db: sqlite_utils.Database, source_id: str) -> str | None:
@@ -267,7 +267,7 @@ def list_entities(db: sqlite_utils.Database) -> list[Entity]:
             description=row["description"],
             aliases=tuple(aliases.get(row["id"], ())),
         )
-        for row in db["entities"].rows_where(order_by="id")
+        for row in db.table("entities").rows_where(order_by="id")
     ]
 
 

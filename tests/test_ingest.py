@@ -1,0 +1,105 @@
+"""Ingest: any article -> verbatim sentences, speakers and names, with no hand annotation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from factbot.errors import InputError
+from factbot.ingest import document_title, find_entities, ingest_paths, segment, speakers
+from factbot.store import connect
+
+MARKDOWN = """# Port strike ends
+
+Dock workers in Rotterdam ended a
+three-day strike on Tuesday, the union said.
+
+- The Port Authority estimated losses at 40 million euros.
+- Ships queued for 2 days. Some left for Antwerp.
+
+---
+Source: Example News
+"""
+
+
+def test_segment_keeps_verbatim_spans_and_drops_markup_and_footers() -> None:
+    spans = segment(MARKDOWN)
+    assert [s.text for s in spans] == [
+        "Dock workers in Rotterdam ended a\nthree-day strike on Tuesday, the union said.",
+        "The Port Authority estimated losses at 40 million euros.",
+        "Ships queued for 2 days.",
+        "Some left for Antwerp.",
+    ]
+    assert all(MARKDOWN[s.start : s.end] == s.text for s in spans)
+
+
+def test_markdown_heading_becomes_the_title() -> None:
+    assert document_title(MARKDOWN) == "Port strike ends"
+    assert document_title("No heading here. Just text.") is None
+
+
+@pytest.mark.parametrize(
+    ("sentences", "expected"),
+    [
+        (["The minister said the talks failed."], ["The minister"]),
+        (['"We will not leave," Jane Doe told reporters.'], ["Jane Doe"]),
+        (["Prices rose, according to the Central Bank."], ["Central Bank"]),
+        (["Aid groups warned of shortages.", "They said roads were closed."], ["Aid", "Aid"]),
+        (["The bridge opened in 1990."], [None]),
+    ],
+)
+def test_speakers_are_found_in_ordinary_news_prose(sentences: list[str], expected: list[str | None]) -> None:
+    found = speakers(sentences)
+    for speaker, want in zip(found, expected, strict=True):
+        if want is None:
+            assert speaker is None
+        else:
+            assert speaker is not None and want.lower() in speaker.lower()
+
+
+def test_names_are_found_with_their_kind() -> None:
+    text = "Prime Minister Anna Berg met officials in Oslo. The Nordic Council said Berg would return."
+    found = {e.name: e for e in find_entities(text, segment(text))}
+    assert "Anna Berg" in " ".join(found)
+    assert found["Nordic Council"].kind == "organisation"
+    assert found["Oslo"].kind == "place"
+
+
+def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
+    article = tmp_path / "strike.md"
+    article.write_text(MARKDOWN, encoding="utf-8")
+    db_path = tmp_path / "f.db"
+    [first] = ingest_paths(db_path, [article], outlet="Example News")
+    [second] = ingest_paths(db_path, [article])
+    assert first.passages == 4 and second.passages == 0
+    assert connect(db_path).execute("SELECT count(*) FROM passages").fetchone()[0] == 4
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "no sentences"),
+        (b"\x00\x01\x02", "binary"),
+        (b"caf\xe9 au lait is good. Yes it is.", "UTF-8"),
+        (b"# Only a heading\n", "no sentences"),
+    ],
+)
+def test_unusable_files_are_refused_and_nothing_is_written(tmp_path: Path, content: bytes, message: str) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    good = tmp_path / "good.txt"
+    good.write_text("The council met on Monday. It approved the plan.", encoding="utf-8")
+    db_path = tmp_path / "f.db"
+    with pytest.raises(InputError, match=message):
+        ingest_paths(db_path, [good, bad])
+    assert connect(db_path).execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+
+
+def test_bad_metadata_is_refused(tmp_path: Path) -> None:
+    article = tmp_path / "a.txt"
+    article.write_text("The council met on Monday. It approved the plan.", encoding="utf-8")
+    with pytest.raises(InputError, match="YYYY-MM-DD"):
+        ingest_paths(tmp_path / "f.db", [article], published="yesterday")
+    with pytest.raises(InputError, match="http"):
+        ingest_paths(tmp_path / "f.db", [article], url="javascript:alert(1)")
