@@ -18,7 +18,7 @@ from factbot.ingest import add_entity, add_source, bump_revision, link_entities,
 from factbot.knowledge import FactRecord, Knowledge, load_knowledge
 from factbot.models import Source
 from factbot.store import connect, migrate, utc_now, verify_quotes
-from factbot.text import terms
+from factbot.text import index_columns
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def insert_fact(db: sqlite_utils.Database, fact: FactRecord, source_text: str) -
             "status": fact.status,
             "note": fact.note,
             "entity_ids": " ".join(fact.entities) or None,
-            "terms": " ".join(terms(fact.quote)),
+            **index_columns(fact.quote),
         }
     )
 

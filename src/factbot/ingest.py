@@ -18,7 +18,7 @@ import sqlite_utils
 from factbot.errors import InputError
 from factbot.models import Source
 from factbot.store import connect, migrate, transaction, utc_now, verify_quotes
-from factbot.text import STOPWORDS, Span, fold, sentences, terms, words
+from factbot.text import STOPWORDS, Span, fold, index_columns, sentences, terms, words
 
 MAX_DOCUMENT_CHARS = 2_000_000
 
@@ -128,7 +128,12 @@ def speakers(passages: Sequence[str]) -> list[str | None]:
     return found
 
 
+_REPORTING_WORDS = frozenset(_REPORTING_VERBS.split("|")) | {"according"}
+
+
 def _speaker(text: str) -> str | None:
+    if _REPORTING_WORDS.isdisjoint(text.lower().split()):
+        return None  # the patterns below backtrack a lot; most sentences report no one
     for pattern in (_LEADING, _INSERTED, _ACCORDING):
         match = pattern.search(text)
         if match:
@@ -294,7 +299,7 @@ def add_source(
             "attribution": speaker,
             "kind": "sentence",
             "status": "active",
-            "terms": " ".join(span_terms[position - 1]),
+            **index_columns(span.text),
             "context_terms": " ".join(span_terms[position - 2]) if position > 1 else None,
             "paragraph_terms": elsewhere[position - 1] or None,
         }

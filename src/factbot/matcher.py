@@ -23,9 +23,11 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from factbot.text import QUESTION_WORDS, STOPWORDS, fold, stem, terms, words
+from factbot.text import QUESTION_WORDS, STOPWORDS, fold, name_words, stem, terms, words
 
 CANDIDATES = 60
+RETRIEVAL_MIN_DF_CAP = 500
+RETRIEVAL_MAX_SHARE = 0.02
 MAX_QUESTION_TERMS = 40
 # Typo correction only for words long enough that a near miss is unlikely to be another word.
 TYPO_MIN_LENGTH = 5
@@ -98,7 +100,6 @@ _ROLE_WORDS = frozenset(
 _PLACE_PREPOSITIONS = {"in", "at", "near", "from", "to", "across", "into"}
 _YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})s?$")
 _DIGITS = re.compile(r"^\d+(?:[.,]\d+)*(?:s|st|nd|rd|th)?$")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZА-ЯƏŞÇĞİÖÜ][\w’'-]+")
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,8 @@ class Matcher:
         ids = self.alias_entities.get(gram)
         if ids is not None or len(gram) < TYPO_MIN_LENGTH or (size == 1 and gram in STOPWORDS):
             return ids
+        if all(stem(word) in self.df or word in STOPWORDS for word in gram.split()):
+            return None  # only a name spelt otherwise than in the sources needs fuzzy matching
         match = process.extractOne(
             gram, self.alias_keys, scorer=fuzz.ratio, score_cutoff=ALIAS_MIN_SCORE
         )
@@ -363,12 +366,12 @@ class Matcher:
         return Ranking(question, top, self._confidence(top, unknown_share(self, question)))
 
     def _fetch_candidates(self, question: Question) -> list[dict[str, Any]]:
-        match = " OR ".join(f'"{term}"' for term in question.terms)
+        match = " OR ".join(f'"{term}"' for term in self._retrieval_terms(question.terms))
         try:
             cursor = self.db.execute(
                 """
                 SELECT p.rowid, p.id, p.source_id, p.text, p.attribution, p.kind, p.start, p.end,
-                       p.terms, p.context_terms, p.paragraph_terms, bm25(passages_fts) AS bm25
+                       p.terms, p.context_terms, p.paragraph_terms, p.words, p.names, bm25(passages_fts) AS bm25
                 FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
                 WHERE passages_fts MATCH ? AND p.status = 'active'
                 ORDER BY bm25 LIMIT ?
@@ -379,6 +382,16 @@ class Matcher:
             return []
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+    def _retrieval_terms(self, question_terms: Sequence[str]) -> list[str]:
+        """The terms that fetch candidates: all but the very common ones in a large base.
+
+        A term in more than RETRIEVAL_MAX_SHARE of a large base's passages adds little to bm25
+        but makes FTS5 score every passage holding it; ranking still weighs every term.
+        """
+        cap = max(RETRIEVAL_MIN_DF_CAP, RETRIEVAL_MAX_SHARE * self.document_count)
+        kept = [t for t in question_terms if self.df.get(t, 0) <= cap]
+        return kept or sorted(question_terms, key=lambda t: self.df.get(t, 0))[:2]
 
     def _entity_links(self, passage_ids: Sequence[str]) -> dict[str, set[str]]:
         links: dict[str, set[str]] = {}
@@ -400,7 +413,8 @@ class Matcher:
     ) -> dict[str, float]:
         text = str(row["text"])
         passage_terms = str(row["terms"]).split()
-        passage_words = words(text)
+        passage_words = str(row["words"]).split() if row["words"] is not None else words(text)
+        names = set(str(row["names"]).split()) if row["names"] is not None else set(name_words(text))
         present = set(passage_terms)
         context = set(str(row["context_terms"] or "").split()) - present
         paragraph = set(str(row["paragraph_terms"] or "").split()) - present
@@ -418,7 +432,7 @@ class Matcher:
             "density": _density(matched, passage_terms),
             "novelty": len(present - set(question.terms)) / len(present) if present else 0.0,
             "length": min(1.0, math.log1p(len(passage_terms)) / math.log(60)),
-            **self._answer_types(question, text, passage_entities),
+            **self._answer_types(question, text, passage_words, names, passage_entities),
             "entity": (
                 len(set(question.entities) & passage_entities) / len(question.entities)
                 if question.entities
@@ -427,7 +441,12 @@ class Matcher:
         }
 
     def _answer_types(
-        self, question: Question, text: str, passage_entities: set[str]
+        self,
+        question: Question,
+        text: str,
+        passage_words: Sequence[str],
+        names: set[str],
+        passage_entities: set[str],
     ) -> dict[str, float]:
         """Whether the passage holds something of the asked-for kind that the question lacks.
 
@@ -436,11 +455,9 @@ class Matcher:
         `what_number` tell, for "what" questions, whether it offers a new name or number.
         """
         asked = set(question.words)
-        new_words = {w for w in words(text) if w not in asked}
+        new_words = set(passage_words) - asked
         kinds = {self.entity_kind.get(e) for e in passage_entities - set(question.entities)}
-        has_name = bool(kinds & {"person", "organisation"}) or any(
-            not set(words(m.group())) <= asked for m in _CAPITALISED.finditer(text)
-        )
+        has_name = bool(kinds & {"person", "organisation"}) or bool(names - asked)
         has_person = "person" in kinds or (has_name and "organisation" not in kinds)
         has_number = any(w in _NUMBER_WORDS or _DIGITS.match(w) for w in new_words)
         fits = {

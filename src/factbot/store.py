@@ -61,6 +61,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             "terms": str,
             "context_terms": str,
             "paragraph_terms": str,
+            "words": str,
+            "names": str,
         },
         pk="rowid",
         foreign_keys=[("source_id", "sources", "id")],

@@ -110,7 +110,7 @@ _PHOTO_CREDIT = re.compile(r"\s*\((?:photo|photograph|image|picture)\s*[/:]\s*[^
 
 
 def _is_abbreviation(text: str, dot_at: int) -> bool:
-    match = re.search(r"([A-Za-z.]+)$", text[:dot_at])
+    match = re.search(r"([A-Za-z.]+)$", text[max(0, dot_at - 12) : dot_at])
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
@@ -154,3 +154,21 @@ def _trimmed(text: str, start: int, end: int) -> Span | None:
     if end <= start:
         return None
     return Span(start, end, text[start:end])
+
+
+# A capitalised word that does not open a sentence: the cheap sign of a name.
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w’'-]+")
+
+
+def name_words(text: str) -> list[str]:
+    """Folded words of the capitalised words in `text` that do not open a sentence."""
+    return [w for match in _CAPITALISED.finditer(text) for w in words(match.group())]
+
+
+def index_columns(text: str) -> dict[str, str]:
+    """What the passages table stores beside a passage's text, so asking need not recompute it."""
+    return {
+        "terms": " ".join(terms(text)),
+        "words": " ".join(words(text)),
+        "names": " ".join(name_words(text)),
+    }
