@@ -67,6 +67,8 @@ def top_index(item: Item, weights: dict[str, float]) -> int | None:
 
 def top1(items: Sequence[Item], weights: dict[str, float]) -> float:
     answerable = [i for i in items if i.answerable]
+    if not answerable:
+        return math.nan
     hits = 0
     for item in answerable:
         index = top_index(item, weights)

@@ -91,7 +91,7 @@ pass_context = click.make_pass_decorator(Context)
     type=click.Path(dir_okay=False, path_type=Path),
     help="Fact base file (default: $FACTBOT_DB, else factbot.db).",
 )
-@click.option("-v", "--verbose", is_flag=True, help="Log debug details to stderr.")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress and debug details to stderr.")
 @click.version_option(package_name="factbot")
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None, verbose: bool) -> None:
@@ -99,7 +99,7 @@ def cli(ctx: click.Context, db_path: Path | None, verbose: bool) -> None:
     with user_errors():
         settings = load_settings()
     logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, settings.log_level, logging.INFO),
+        level=logging.DEBUG if verbose else logging.WARNING,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

@@ -366,7 +366,7 @@ class Matcher:
         return Ranking(question, top, self._confidence(top, unknown_share(self, question)))
 
     def _fetch_candidates(self, question: Question) -> list[dict[str, Any]]:
-        match = " OR ".join(f'"{term}"' for term in self._retrieval_terms(question.terms))
+        match = self._match_expression(question.terms)
         try:
             cursor = self.db.execute(
                 """
@@ -383,15 +383,20 @@ class Matcher:
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
-    def _retrieval_terms(self, question_terms: Sequence[str]) -> list[str]:
-        """The terms that fetch candidates: all but the very common ones in a large base.
+    def _match_expression(self, question_terms: Sequence[str]) -> str:
+        """The FTS5 query that fetches candidates: any of the question's informative terms.
 
         A term in more than RETRIEVAL_MAX_SHARE of a large base's passages adds little to bm25
-        but makes FTS5 score every passage holding it; ranking still weighs every term.
+        but makes FTS5 score every passage holding it, so it is left out of the query (ranking
+        still weighs it). When every term is that common, passages must hold the two rarest.
+        Terms are folded to [a-z0-9] and quoted, so no FTS syntax can come from a question.
         """
         cap = max(RETRIEVAL_MIN_DF_CAP, RETRIEVAL_MAX_SHARE * self.document_count)
         kept = [t for t in question_terms if self.df.get(t, 0) <= cap]
-        return kept or sorted(question_terms, key=lambda t: self.df.get(t, 0))[:2]
+        if kept:
+            return " OR ".join(f'"{t}"' for t in kept)
+        rarest = sorted(question_terms, key=lambda t: self.df.get(t, 0))[:2]
+        return " AND ".join(f'"{t}"' for t in rarest)
 
     def _entity_links(self, passage_ids: Sequence[str]) -> dict[str, set[str]]:
         links: dict[str, set[str]] = {}

@@ -52,6 +52,7 @@ STOPWORDS = frozenset(
     might must tell know please anything something someone somebody thing things us say says
     said ever happen happens happened happening occur occurs occurred going go goes went get
     got really exactly actually hey hi hello ok okay thanks thank factbot bot many much name names
+    story stories news latest update updates info information detail details situation
     """.split()
 )
 
