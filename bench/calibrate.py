@@ -76,7 +76,7 @@ def top1(items: Sequence[Item], weights: dict[str, float]) -> float:
     return hits / len(answerable)
 
 
-def fit_rank(items: Sequence[Item], start: dict[str, float], epochs: int = 800) -> dict[str, float]:
+def fit_rank(items: Sequence[Item], start: dict[str, float], epochs: int = 100) -> dict[str, float]:
     """Listwise training: softmax over each question's candidates, maximise the right ones' share.
 
     Coverage keeps weight 1 (it fixes the scale); the others are learnt with a small L2 penalty.
@@ -102,7 +102,24 @@ def fit_rank(items: Sequence[Item], start: dict[str, float], epochs: int = 800) 
         for n in names:
             w[n] -= rate * (grad[n] / len(usable) + l2 * w[n])
     learnt = {k: round(v, 3) for k, v in w.items()}
-    return learnt if top1(items, learnt) >= top1(items, start) else dict(start)
+    best = learnt if top1(items, learnt) >= top1(items, start) else dict(start)
+    return coordinate_ascent(items, best)
+
+
+def coordinate_ascent(items: Sequence[Item], start: dict[str, float]) -> dict[str, float]:
+    """Polish: move one weight at a time while top-1 on `items` improves."""
+    weights = dict(start)
+    best = top1(items, weights)
+    for _ in range(2):
+        for name in weights:
+            if name == "coverage":
+                continue
+            for delta in (-0.3, -0.15, -0.05, 0.05, 0.15, 0.3):
+                trial = {**weights, name: round(weights[name] + delta, 3)}
+                score = top1(items, trial)
+                if score > best + 1e-9:
+                    best, weights = score, trial
+    return weights
 
 
 def confidence_rows(items: Sequence[Item], weights: dict[str, float]) -> list[tuple[dict[str, float], int]]:
