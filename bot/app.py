@@ -35,8 +35,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answers import AnswerEngine
-from factbot.build import build_fact_base
+from factbot.editing import Actor
 from factbot.errors import InputError
+from factbot.export import rebuild
 from factbot.settings import Settings
 
 from .errors import FactTree, MissingToken, StartupError
@@ -46,6 +47,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.exts.ask",
     "bot.exts.info",
+    "bot.exts.facts",
 )
 DB_THREADS = 4
 PERMISSIONS = discord.Permissions(
@@ -202,7 +204,7 @@ def ensure_fact_base(settings: Settings) -> None:
     log.warning(
         "no fact base at %s yet; building it from %s", settings.db_path, settings.knowledge_dir
     )
-    build_fact_base(settings.knowledge_dir, settings.db_path)
+    rebuild(settings.knowledge_dir, settings.db_path, Actor.os_user())
 
 
 def configure_logging(settings: Settings) -> None:

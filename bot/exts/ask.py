@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answers import Answer, AnswerEngine
+from factbot.gaps import GapPolicy, GapRecorder
 
 from .. import render
 from ..app import FactBot
@@ -32,13 +33,20 @@ MAX_QUESTION_LENGTH = 1000
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
-def answer_question(engine: AnswerEngine, question: str) -> tuple[Answer, tuple[str, ...]]:
+def answer_question(
+    engine: AnswerEngine,
+    question: str,
+    gaps: GapRecorder | None = None,
+    user_id: int | None = None,
+) -> tuple[Answer, tuple[str, ...]]:
     """The answer and the questions to offer next; runs in a worker thread.
 
     Answered: follow-ups from the related passages. Abstained: the engine's suggestions,
-    which it has already checked it can answer.
+    which it has already checked it can answer, and the question counted for `/gaps`.
     """
     answer = engine.ask(question)
+    if gaps is not None:
+        gaps.record(answer, str(user_id) if user_id is not None else None)
     follow_ups = engine.related_questions(answer) if answer.answered else answer.suggestions
     return answer, follow_ups
 
@@ -96,12 +104,14 @@ class Ask(commands.Cog):
             bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds
         )
         self.defer_after = DEFER_AFTER_SECONDS
+        self.gaps = GapRecorder(bot.engine.db_path, GapPolicy.from_settings(bot.settings))
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AskButton)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(AskButton)
+        self.gaps.close()
 
     @app_commands.command(
         name="ask",
@@ -130,7 +140,9 @@ class Ask(commands.Cog):
             return
         started = time.perf_counter()
         work = asyncio.ensure_future(
-            self.bot.run_blocking(answer_question, self.bot.engine, question)
+            self.bot.run_blocking(
+                answer_question, self.bot.engine, question, self.gaps, interaction.user.id
+            )
         )
         try:
             answer, follow_ups = await asyncio.wait_for(asyncio.shield(work), self.defer_after)
@@ -188,7 +200,9 @@ class Ask(commands.Cog):
                 await _reply_text(message, render.wait_message(refusal.retry_after))
             return
         started = time.perf_counter()
-        answer, follow_ups = await self.bot.run_blocking(answer_question, self.bot.engine, question)
+        answer, follow_ups = await self.bot.run_blocking(
+            answer_question, self.bot.engine, question, self.gaps, message.author.id
+        )
         rendered = render.render_answer(answer, follow_ups)
         await _reply_embed(message, rendered.embed, follow_up_view(rendered.buttons))
         via = "dm" if message.guild is None else "mention"

@@ -84,8 +84,11 @@ class Actor:
 
     @classmethod
     def discord(cls, user_id: int, name: str, roles: Iterable[str], maintainer_role: str) -> Actor:
-        """A Discord member; `roles` holds their role names and ids, either may be configured."""
-        allowed = maintainer_role in set(roles)
+        """A Discord member; `roles` holds their role names and ids, either may be configured.
+
+        Names compare case-insensitively, as Discord shows them to admins who type them in .env.
+        """
+        allowed = maintainer_role.casefold() in {role.casefold() for role in roles}
         return cls(name=name, is_maintainer=allowed, kind="discord", user_id=str(user_id))
 
     @property
@@ -97,7 +100,7 @@ class Actor:
 
 def require_maintainer(actor: Actor) -> None:
     if not actor.is_maintainer:
-        raise PermissionDenied(f"Only maintainers can do this; {actor.name} is not one.")
+        raise PermissionDenied(f"Only maintainers can do this, and {actor.name} is not one.")
 
 
 # --- the record of a change --------------------------------------------------------------------

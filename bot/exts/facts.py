@@ -1,0 +1,345 @@
+"""`/fact ...` and `/gaps`: maintainers change what the bot knows, from Discord.
+
+Maintainers only, twice over. The commands declare `default_permissions(manage_guild=True)`,
+so Discord shows them only to server managers until an admin grants them to the maintainer role
+(Server Settings > Integrations). And every operation hands the core an `Actor` built from the
+member's roles, which refuses anyone without FACTBOT_MAINTAINER_ROLE: the Discord setting can
+be changed per server, the core check cannot. Replies are private; the change is recorded with
+the member's id and name, and the running bot answers with it on the next question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from factbot import editing
+from factbot.editing import Actor, Change, FactBase, FactDraft, FactPatch, PassageView
+from factbot.gaps import Gap, top_gaps
+
+from .. import render
+from ..app import FactBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+FACT_COLOUR = discord.Colour.dark_green()
+HISTORY_SHOWN = 10
+GAPS_SHOWN = 15
+QUOTE_OPTION = app_commands.Range[str, 1, 2000]
+REASON_OPTION = app_commands.Range[str, 1, 1000]
+
+
+def actor_for(interaction: discord.Interaction[Any], maintainer_role: str) -> Actor:
+    """The member as the core sees them: id, name, and whether they hold the maintainer role."""
+    roles = getattr(interaction.user, "roles", ())
+    names = [role.name for role in roles] + [str(role.id) for role in roles]
+    return Actor.discord(interaction.user.id, str(interaction.user), names, maintainer_role)
+
+
+def split_list(value: str | None) -> tuple[str, ...] | None:
+    """'baku, russia' -> ('baku', 'russia'); None when the option was not given."""
+    if value is None:
+        return None
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def change_text(change: Change) -> str:
+    """A change as a private message: what happened, and how to undo it."""
+    body = "\n".join(render.escape(line) for line in change.describe())
+    return render.content(f"{body}\nUndo with `/fact revert change:{change.id}`.")
+
+
+def passage_embed(view: PassageView, changes: Sequence[Change]) -> discord.Embed:
+    embed = discord.Embed(
+        title=render.clip(
+            render.escape(f"{view.id} ({view.kind}, {view.status})"), render.TITLE_LIMIT
+        ),
+        description=render.clip(
+            render.block_quote(render.escape(view.text)), render.DESCRIPTION_LIMIT
+        ),
+        colour=FACT_COLOUR,
+    )
+    embed.add_field(name="Source", value=render.source_line(view.source), inline=False)
+    for name, value in (
+        ("Attribution", view.attribution),
+        ("Entities", ", ".join(view.entities)),
+        ("Note", view.note),
+    ):
+        if value:
+            embed.add_field(
+                name=name,
+                value=render.clip(render.escape(value), render.FIELD_VALUE_LIMIT),
+                inline=False,
+            )
+    if changes:
+        lines = "\n".join(render.escape(c.summary) for c in changes)
+        embed.add_field(
+            name="Latest changes", value=render.clip(lines, render.FIELD_VALUE_LIMIT), inline=False
+        )
+    return render.fit(embed)
+
+
+def history_text(changes: Sequence[Change]) -> str:
+    if not changes:
+        return "No changes yet."
+    return render.content("\n".join(render.escape(c.summary) for c in changes))
+
+
+def gaps_text(gaps: Sequence[Gap]) -> str:
+    if not gaps:
+        return "No unanswered questions recorded."
+    lines = [f"{g.count}× {render.escape(g.label)}" for g in gaps]
+    return render.content("Asked, and not answered by the sources:\n" + "\n".join(lines))
+
+
+class SharedBase:
+    """One writer's handle for both cogs, opened on first use in a worker thread (it touches
+    SQLite) and closed when the extension unloads."""
+
+    def __init__(self, bot: FactBot) -> None:
+        self.bot = bot
+        self._base: FactBase | None = None
+
+    def get(self) -> FactBase:
+        if self._base is None:
+            self._base = FactBase(self.bot.engine.db_path)
+        return self._base
+
+    def close(self) -> None:
+        if self._base is not None:
+            self._base.close()
+            self._base = None
+
+
+class MaintainerCog(commands.Cog):
+    """What both cogs share: the base, the acting member, and private replies."""
+
+    def __init__(self, bot: FactBot, base: SharedBase) -> None:
+        super().__init__()
+        self.bot = bot
+        self.shared = base
+
+    def base(self) -> FactBase:
+        return self.shared.get()
+
+    def actor(self, interaction: discord.Interaction[Any]) -> Actor:
+        return actor_for(interaction, self.bot.settings.maintainer_role)
+
+    async def reply(self, interaction: discord.Interaction[Any], text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def changed(self, interaction: discord.Interaction[Any], change: Change) -> None:
+        log.info(
+            "interaction=%s change=%s action=%s target=%s",
+            interaction.id,
+            change.id,
+            change.action,
+            change.target,
+        )
+        await self.reply(interaction, change_text(change))
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Facts(
+    MaintainerCog,
+    commands.GroupCog,
+    group_name="fact",
+    group_description="Maintainers: change what I know.",
+):
+    """The `/fact` group; every handler is a few lines over one core call."""
+
+    async def cog_unload(self) -> None:
+        self.shared.close()
+
+    @app_commands.command(
+        name="add", description="Add a fact: a quote that is word for word in a source."
+    )
+    @app_commands.describe(
+        quote="The exact words, as in the source",
+        reason="Why (kept in the history)",
+        source="Source id, if several sources have the quote",
+        attribution="Who says it",
+        entities="Entity ids or names, comma-separated",
+        note="A note for maintainers",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        quote: QUOTE_OPTION,
+        reason: REASON_OPTION,
+        source: str | None = None,
+        attribution: str | None = None,
+        entities: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        draft = FactDraft(quote, source, None, attribution, split_list(entities) or (), (), note)
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.add_fact(self.base(), actor, draft, reason)
+        )
+        await self.changed(interaction, change)
+
+    @app_commands.command(
+        name="edit", description="Correct a fact's quote, attribution, entities or note."
+    )
+    @app_commands.describe(
+        fact="Fact or passage id",
+        reason="Why (kept in the history)",
+        quote="New exact quote",
+        attribution="Who says it (a single - for nobody)",
+        entities="Entity ids or names, comma-separated (a single - for none)",
+        note="Note for maintainers (a single - to clear)",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction[Any],
+        fact: str,
+        reason: REASON_OPTION,
+        quote: QUOTE_OPTION | None = None,
+        attribution: str | None = None,
+        entities: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        patch = FactPatch(
+            quote=quote,
+            attribution=_cleared(attribution),
+            entities=() if entities == "-" else split_list(entities),
+            note=_cleared(note),
+        )
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.edit_fact(self.base(), actor, fact, patch, reason)
+        )
+        await self.changed(interaction, change)
+
+    @app_commands.command(
+        name="retire", description="Stop answering with a fact or sentence (it is kept)."
+    )
+    @app_commands.describe(fact="Fact or passage id", reason="Why (kept in the history)")
+    async def retire(
+        self, interaction: discord.Interaction[Any], fact: str, reason: REASON_OPTION
+    ) -> None:
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.retire(self.base(), actor, fact, reason)
+        )
+        await self.changed(interaction, change)
+
+    @app_commands.command(
+        name="restore", description="Answer with a retired fact or sentence again."
+    )
+    @app_commands.describe(fact="Fact or passage id", reason="Why (kept in the history)")
+    async def restore(
+        self, interaction: discord.Interaction[Any], fact: str, reason: REASON_OPTION
+    ) -> None:
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.restore(self.base(), actor, fact, reason)
+        )
+        await self.changed(interaction, change)
+
+    @app_commands.command(
+        name="alias", description="Teach me another spelling of a person, place or organisation."
+    )
+    @app_commands.describe(
+        entity="Entity id or name", spellings="Other spellings, comma-separated", reason="Why"
+    )
+    async def alias(
+        self,
+        interaction: discord.Interaction[Any],
+        entity: str,
+        spellings: str,
+        reason: REASON_OPTION,
+    ) -> None:
+        names = split_list(spellings) or ()
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.add_aliases(self.base(), actor, entity, names, reason)
+        )
+        await self.changed(interaction, change)
+
+    @app_commands.command(
+        name="revert", description="Undo one change (as a new change; the history keeps both)."
+    )
+    @app_commands.describe(
+        change="Change number, from /fact history", reason="Why (kept in the history)"
+    )
+    async def revert(
+        self, interaction: discord.Interaction[Any], change: int, reason: REASON_OPTION
+    ) -> None:
+        actor = self.actor(interaction)
+        undone = await self.bot.run_blocking(
+            lambda: editing.revert(self.base(), actor, change, reason)
+        )
+        await self.changed(interaction, undone)
+
+    @app_commands.command(
+        name="show", description="Show a fact or sentence and its latest changes."
+    )
+    @app_commands.describe(fact="Fact or passage id")
+    async def show(self, interaction: discord.Interaction[Any], fact: str) -> None:
+        actor = self.actor(interaction)
+
+        def read() -> tuple[PassageView, list[Change]]:
+            editing.require_maintainer(actor)
+            db = self.base().db
+            return editing.get_passage(db, fact), editing.history(db, fact, limit=5)
+
+        view, changes = await self.bot.run_blocking(read)
+        await interaction.response.send_message(
+            embed=passage_embed(view, changes), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(
+        name="history", description="Recent changes, to everything or to one fact."
+    )
+    @app_commands.describe(fact="Fact, passage, entity or source id (optional)")
+    async def history(self, interaction: discord.Interaction[Any], fact: str | None = None) -> None:
+        actor = self.actor(interaction)
+
+        def read() -> list[Change]:
+            editing.require_maintainer(actor)
+            return editing.history(self.base().db, fact, limit=HISTORY_SHOWN)
+
+        await self.reply(interaction, history_text(await self.bot.run_blocking(read)))
+
+
+class Gaps(MaintainerCog):
+    """`/gaps`: what people asked that the sources do not answer, for maintainers to fill."""
+
+    @app_commands.command(
+        name="gaps", description="Maintainers: questions asked most that my sources do not answer."
+    )
+    @app_commands.describe(limit="How many to list")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    async def gaps(
+        self,
+        interaction: discord.Interaction[Any],
+        limit: app_commands.Range[int, 1, 50] = GAPS_SHOWN,
+    ) -> None:
+        actor = self.actor(interaction)
+
+        def read() -> list[Gap]:
+            return top_gaps(self.base().db, actor, limit, self.bot.engine)
+
+        await self.reply(interaction, gaps_text(await self.bot.run_blocking(read)))
+
+
+def _cleared(value: str | None) -> str | None:
+    """A single '-' clears a field: Discord has no way to send an empty option."""
+    return "" if value == "-" else value
+
+
+async def setup(bot: commands.Bot) -> None:
+    factbot = cast(FactBot, bot)
+    shared = SharedBase(factbot)
+    await bot.add_cog(Facts(factbot, shared))
+    await bot.add_cog(Gaps(factbot, shared))

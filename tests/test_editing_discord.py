@@ -1,0 +1,217 @@
+"""`/fact ...` and `/gaps` through the real discord.py client and the loopback fake: a maintainer
+changes what the bot answers; anyone else is refused by the core, for every command."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import FakeDiscord, start_bot
+
+from bot.app import FactBot
+from factbot.editing import Actor, FactBase, retire
+from factbot.settings import Settings
+
+ROLE = "factbot-maintainer"
+EPHEMERAL = 1 << 6
+TORTURE = "azerbaijan-protests-torture"
+TORTURE_QUESTION = "What did Azerbaijan protest about torture?"
+UNANSWERED = "What did the pope say about football?"
+
+
+@dataclass(frozen=True)
+class People:
+    maintainer: dict[str, Any]
+    stranger: dict[str, Any]
+
+
+@pytest.fixture
+def bot_settings(built_db: Path) -> Settings:
+    """A private, writable base (the shared one is read-only), and the maintainer role."""
+    return Settings(
+        db_path=built_db,
+        discord_token=FakeDiscord.TOKEN,
+        maintainer_role=ROLE,
+        ask_cooldown_rate=1000,
+        ask_cooldown_seconds=60.0,
+    )
+
+
+@pytest.fixture
+def people(fake_discord: FakeDiscord) -> People:
+    role = fake_discord.add_role(ROLE)
+    return People(
+        maintainer=fake_discord.make_user("alice", roles=(role,)),
+        stranger=fake_discord.make_user("mallory"),
+    )
+
+
+@pytest.fixture
+async def discord_bot(
+    fake_discord: FakeDiscord, bot_settings: Settings, people: People
+) -> AsyncIterator[FactBot]:
+    async with start_bot(fake_discord, bot_settings) as bot:
+        yield bot
+
+
+async def fact(fake: FakeDiscord, user: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:
+    """Run `/fact sub ...` as `user`; the reply's data."""
+    sent = await fake.slash("fact", options, user=user, subcommand=sub)
+    reply = await fake.reply(sent)
+    data: dict[str, Any] = reply.json.get("data", reply.json)
+    return data
+
+
+def text_of(data: dict[str, Any]) -> str:
+    embeds = " ".join(str(e) for e in data.get("embeds") or [])
+    return f"{data.get('content') or ''} {embeds}"
+
+
+def status(db: Path, passage_id: str) -> str:
+    return str(
+        sqlite3.connect(db)
+        .execute("SELECT status FROM passages WHERE id = ?", [passage_id])
+        .fetchone()[0]
+    )
+
+
+async def test_maintainer_retires_a_fact_and_the_bot_stops_quoting_it(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
+) -> None:
+    before = await fake_discord.reply(
+        await fake_discord.slash("ask", {"question": TORTURE_QUESTION})
+    )
+    assert TORTURE in str(before.json)
+    data = await fact(fake_discord, people.maintainer, "retire", fact=TORTURE, reason="disputed")
+    assert data["flags"] & EPHEMERAL
+    assert "fact.retire" in data["content"] and "/fact revert change:" in data["content"]
+    assert status(built_db, TORTURE) == "retired"
+    after = await fake_discord.reply(
+        await fake_discord.slash("ask", {"question": TORTURE_QUESTION})
+    )
+    assert TORTURE not in str(after.json)
+
+
+async def test_history_records_the_discord_member(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People
+) -> None:
+    await fact(fake_discord, people.maintainer, "retire", fact=TORTURE, reason="disputed")
+    data = await fact(fake_discord, people.maintainer, "history", fact=TORTURE)
+    assert f"discord:{people.maintainer['id']} (alice" in data["content"]
+
+
+MAINTAINER_COMMANDS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "add",
+        {"quote": "Baku has called for a full investigation", "reason": "r", "entities": "baku"},
+        "fact.add",
+    ),
+    ("edit", {"fact": TORTURE, "note": "checked", "reason": "r"}, "fact.edit"),
+    ("retire", {"fact": TORTURE, "reason": "r"}, "fact.retire"),
+    ("alias", {"entity": "baku", "spellings": "Baky, Bakou city", "reason": "r"}, "alias.add"),
+    ("show", {"fact": TORTURE}, "Azerbaijan"),
+    ("history", {}, "No changes yet."),
+]
+
+
+@pytest.mark.parametrize(
+    ("sub", "options", "expected"), MAINTAINER_COMMANDS, ids=[c[0] for c in MAINTAINER_COMMANDS]
+)
+async def test_maintainer_can_use_each_command(
+    fake_discord: FakeDiscord,
+    discord_bot: FactBot,
+    people: People,
+    sub: str,
+    options: dict[str, Any],
+    expected: str,
+) -> None:
+    data = await fact(fake_discord, people.maintainer, sub, **options)
+    assert data["flags"] & EPHEMERAL
+    assert expected in text_of(data)
+
+
+async def test_maintainer_restores_and_reverts(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
+) -> None:
+    base = FactBase(built_db)
+    change = retire(base, Actor.os_user("cli"), TORTURE, "disputed")
+    base.close()
+    restored = await fact(
+        fake_discord, people.maintainer, "restore", fact=TORTURE, reason="not disputed"
+    )
+    assert "fact.restore" in restored["content"] and status(built_db, TORTURE) == "active"
+    reverted = await fact(
+        fake_discord, people.maintainer, "revert", change=change.id + 1, reason="undo"
+    )
+    assert (
+        f"undoes change {change.id + 1}" in reverted["content"]
+        and status(built_db, TORTURE) == "retired"
+    )
+
+
+async def test_gaps_lists_what_the_bot_could_not_answer(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People
+) -> None:
+    for _ in range(2):
+        await fake_discord.reply(await fake_discord.slash("ask", {"question": UNANSWERED}))
+    sent = await fake_discord.slash("gaps", {}, user=people.maintainer)
+    data = (await fake_discord.reply(sent)).json["data"]
+    assert data["flags"] & EPHEMERAL
+    assert f"2× {UNANSWERED}" in data["content"]
+
+
+STRANGER_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
+    ("fact", "add", {"quote": "Baku has called for a full investigation", "reason": "r"}),
+    ("fact", "edit", {"fact": TORTURE, "note": "n", "reason": "r"}),
+    ("fact", "retire", {"fact": TORTURE, "reason": "r"}),
+    ("fact", "restore", {"fact": TORTURE, "reason": "r"}),
+    ("fact", "alias", {"entity": "baku", "spellings": "Baky", "reason": "r"}),
+    ("fact", "revert", {"change": 1, "reason": "r"}),
+    ("fact", "show", {"fact": TORTURE}),
+    ("fact", "history", {}),
+    ("gaps", None, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "sub", "options"),
+    STRANGER_COMMANDS,
+    ids=[f"{n} {s or ''}".strip() for n, s, _ in STRANGER_COMMANDS],
+)
+async def test_non_maintainer_is_refused_and_nothing_changes(
+    fake_discord: FakeDiscord,
+    discord_bot: FactBot,
+    people: People,
+    built_db: Path,
+    name: str,
+    sub: str | None,
+    options: dict[str, Any],
+) -> None:
+    before = list(sqlite3.connect(built_db).iterdump())
+    sent = await fake_discord.slash(name, options, user=people.stranger, subcommand=sub)
+    data = (await fake_discord.reply(sent)).json["data"]
+    assert data["flags"] & EPHEMERAL
+    assert data["content"].startswith("Only maintainers can do this")
+    assert list(sqlite3.connect(built_db).iterdump()) == before
+
+
+async def test_refused_input_gets_the_core_message(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People
+) -> None:
+    data = await fact(
+        fake_discord, people.maintainer, "add", quote="Baku declared war on everyone.", reason="r"
+    )
+    assert data["flags"] & EPHEMERAL
+    assert "not verbatim in any stored source" in data["content"]
+
+
+async def test_commands_are_hidden_by_default_and_guild_only(discord_bot: FactBot) -> None:
+    for name in ("fact", "gaps"):
+        command = discord_bot.tree.get_command(name)
+        assert command is not None
+        assert command.default_permissions is not None and command.default_permissions.manage_guild
+        assert command.guild_only
