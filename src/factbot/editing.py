@@ -80,7 +80,7 @@ class Actor:
     @classmethod
     def os_user(cls, name: str | None = None) -> Actor:
         """The person at the terminal: whoever can run the CLI on the base can edit it."""
-        return cls(name=name or getpass.getuser(), is_maintainer=True, kind="os")
+        return cls(name=name or _login_name(), is_maintainer=True, kind="os")
 
     @classmethod
     def discord(cls, user_id: int, name: str, roles: Iterable[str], maintainer_role: str) -> Actor:
@@ -96,6 +96,14 @@ class Actor:
         if self.kind == "discord":
             return f"discord:{self.user_id} ({self.name})"
         return f"{self.kind}:{self.name}"
+
+
+def _login_name() -> str:
+    """The OS user name; containers without a passwd entry or $USER still get a name."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
 
 
 def require_maintainer(actor: Actor) -> None:
