@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "bot.exts.ask",
     "bot.exts.info",
+    "bot.exts.summary",
     "bot.exts.facts",
 )
 DB_THREADS = 4

@@ -162,7 +162,7 @@ def test_since_accepts_a_day_or_a_timestamp_and_refuses_anything_else() -> None:
     assert parse_since("2025-07-01") == date(2025, 7, 1)
     assert parse_since("2025-07-01T10:00:00Z") == date(2025, 7, 1)
     assert parse_since(None) is None
-    with pytest.raises(InputError, match="--since"):
+    with pytest.raises(InputError, match="since date"):
         parse_since("last week")
 
 

@@ -46,7 +46,7 @@ def test_summary_since_a_future_date_says_nothing_is_new(shared_db: Path) -> Non
 def test_summary_refuses_a_bad_date_with_exit_status_2(shared_db: Path) -> None:
     code, output = run(shared_db, "--since", "yesterday")
     assert code == 2
-    assert "--since must be a date" in output
+    assert "Give the since date as YYYY-MM-DD" in output
     assert "Traceback" not in output
 
 

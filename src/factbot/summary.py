@@ -299,7 +299,9 @@ def parse_since(value: str | None) -> date | None:
     try:
         return date.fromisoformat(text[:10])
     except ValueError:
-        raise InputError(f"--since must be a date like 2025-07-01, not {value!r}.") from None
+        raise InputError(
+            f"Give the since date as YYYY-MM-DD, e.g. 2025-07-01, not {value!r}."
+        ) from None
 
 
 def _pool(base: _Base, db: sqlite_utils.Database, since: date | None) -> list[_Row]:
