@@ -514,30 +514,14 @@ def _override(path: Path, table: dict[str, Any], line: int) -> Override:
 def apply_overrides(db: sqlite_utils.Database, root: Path) -> int:
     """Apply knowledge/passages.toml to freshly built sentences; returns how many it changed."""
     overrides = load_overrides(root)
-    path = root / OVERRIDES_FILE
     known = {r[0] for r in db.execute("SELECT id FROM entities")}
     for item in overrides:
-        row = db.execute(
-            "SELECT kind, text, attribution FROM passages WHERE id = ?", [item.id]
-        ).fetchone()
-        if row is None or row[0] != "sentence":
-            raise KnowledgeError(
-                path, item.line, f"no sentence {item.id!r} in the sources (was its source changed?)"
-            )
-        if row[1] != item.text:
-            raise KnowledgeError(
-                path,
-                item.line,
-                f"sentence {item.id!r} is now a different text; update or remove this entry",
-            )
-        unknown = [e for e in item.entities if e not in known]
-        if unknown:
-            raise KnowledgeError(path, item.line, f"unknown entity id(s): {', '.join(unknown)}")
+        auto_attribution = _check_override(db, root / OVERRIDES_FILE, item, known)
         db.execute(
             "UPDATE passages SET status = ?, attribution = ?, note = ?, entity_ids = ? WHERE id = ?",
             [
                 item.status,
-                item.attribution if item.sets_attribution else row[2],
+                item.attribution if item.sets_attribution else auto_attribution,
                 item.note,
                 " ".join(item.entities) or None,
                 item.id,
@@ -547,6 +531,29 @@ def apply_overrides(db: sqlite_utils.Database, root: Path) -> int:
         link_entities(db)
         refresh_term_stats(db)
     return len(overrides)
+
+
+def _check_override(
+    db: sqlite_utils.Database, path: Path, item: Override, known: set[str]
+) -> str | None:
+    """Refuse an entry that no longer fits the sources; returns the sentence's own attribution."""
+    row = db.execute(
+        "SELECT kind, text, attribution FROM passages WHERE id = ?", [item.id]
+    ).fetchone()
+    if row is None or row[0] != "sentence":
+        raise KnowledgeError(
+            path, item.line, f"no sentence {item.id!r} in the sources (was its source changed?)"
+        )
+    if row[1] != item.text:
+        raise KnowledgeError(
+            path,
+            item.line,
+            f"sentence {item.id!r} is now a different text; update or remove this entry",
+        )
+    unknown = [e for e in item.entities if e not in known]
+    if unknown:
+        raise KnowledgeError(path, item.line, f"unknown entity id(s): {', '.join(unknown)}")
+    return None if row[2] is None else str(row[2])
 
 
 # --- rebuild ------------------------------------------------------------------------------------
