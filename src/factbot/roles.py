@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from factbot.models import Entity
 from factbot.text import STOPWORDS, words
@@ -31,6 +32,9 @@ _ROLES = """
     scientist inventor engineer author writer historian economist analyst expert owner member
     candidate activist adviser advisor aide coach
     """.split()
+
+
+_ROLE_WORDS = frozenset(n.lower() for n in (*_TITLES, *_ROLES))
 
 
 def _alternation(nouns: Iterable[str]) -> str:
@@ -91,11 +95,13 @@ def mentions(text: str, aliases: Sequence[tuple[str, ...]]) -> list[Mention]:
     return sorted(found, key=lambda m: m.start)
 
 
-def _folded_tokens(text: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=8192)
+def _folded_tokens(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Folded words of `text` with their offsets; cached, as every person scans the same passages."""
     tokens: list[tuple[str, int, int]] = []
     for match in _TOKEN.finditer(text):
         tokens.extend((word, match.start(), match.end()) for word in words(match.group()))
-    return tokens
+    return tuple(tokens)
 
 
 def alias_words(entity: Entity, common: frozenset[str]) -> list[tuple[str, ...]]:
@@ -192,9 +198,8 @@ def could_be_person(entity: Entity) -> bool:
     """People and unclassified names, but not a name made only of role words ("Presidents")."""
     if entity.kind not in ("person", "other"):
         return False
-    role_words = {n.lower() for n in (*_TITLES, *_ROLES)}
     return any(
-        w not in role_words and w.rstrip("s") not in role_words and w not in STOPWORDS
+        w not in _ROLE_WORDS and w.rstrip("s") not in _ROLE_WORDS and w not in STOPWORDS
         for w in words(entity.name)
     )
 

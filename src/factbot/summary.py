@@ -507,20 +507,48 @@ def _event_line(row: _Row, when: When, base: _Base) -> Line:
 # --- Who's who --------------------------------------------------------------------------
 
 
-def _whos_who(pool: Sequence[_Row], base: _Base, budget: Budget) -> list[Line]:
+class _People:
+    """The person-like entities of a pool, and the roles the sources give them, each read once."""
+
+    def __init__(self, pool: Sequence[_Row], base: _Base) -> None:
+        self.pool = pool
+        self.base = base
+        self.ranked = _people(pool, base)
+        self._roles: dict[str, list[Line]] = {}
+
+    def roles(self, entity: Entity) -> list[Line]:
+        if entity.id not in self._roles:
+            self._roles[entity.id] = _source_roles(entity, self.pool, self.base)
+        return self._roles[entity.id]
+
+    def speaking(self, speakers: Iterable[str]) -> dict[str, str]:
+        """The roles of the people named among `speakers`, joined, to read whom they speak for."""
+        found: dict[str, str] = {}
+        distinct = set(speakers)
+        for entity in self.ranked:
+            aliases = alias_words(entity, self.base.common)
+            if not any(mentions(speaker, aliases) for speaker in distinct):
+                continue
+            roles = self.roles(entity)
+            if roles:
+                found[entity.id] = " ; ".join(line.text for line in roles)
+        return found
+
+
+def _whos_who(people: _People, budget: Budget) -> list[Line]:
     """Each person the passages mention, with the role the sources give.
 
     Only people the sources describe (or the maintainers have noted) are listed, so a capitalised
     phrase that ingest guessed to be a person does not appear as one.
     """
-    people = _people(pool, base)
     lines: list[Line] = []
-    for entity in people:
-        entry = _person_lines(entity, pool, base, budget)
-        if entry:
-            lines.extend(entry)
-        if len({line.group for line in lines}) >= budget.people:
+    shown = 0
+    for entity in people.ranked:
+        if shown >= budget.people:
             break
+        entry = _person_lines(entity, people.roles(entity), budget)
+        lines.extend(entry)
+        shown += bool(entry)
     return lines
 
 
@@ -539,8 +567,8 @@ def _people(pool: Sequence[_Row], base: _Base) -> list[Entity]:
     return [base.entities[e] for e in ordered]
 
 
-def _person_lines(entity: Entity, pool: Sequence[_Row], base: _Base, budget: Budget) -> list[Line]:
-    roles = _source_roles(entity, pool, base)[: budget.roles_per_person]
+def _person_lines(entity: Entity, roles: Sequence[Line], budget: Budget) -> list[Line]:
+    roles = roles[: budget.roles_per_person]
     note = _maintainers_note(entity) if entity.kind == "person" else None
     if roles and not budget.notes:
         note = None
@@ -595,7 +623,11 @@ def _maintainers_note(entity: Entity) -> Line | None:
 
 
 def _sides(
-    pool: Sequence[_Row], base: _Base, scores: dict[str, float], budget: Budget
+    pool: Sequence[_Row],
+    base: _Base,
+    scores: dict[str, float],
+    budget: Budget,
+    people: _People,
 ) -> list[Line]:
     """Attributed claims filed under the side each speaker speaks for, sides in name order.
 
@@ -604,7 +636,8 @@ def _sides(
     claims are filed under their speakers instead.
     """
     claims = [row for row in pool if row.speaker and not _is_caption(row, base)]
-    affiliation = affiliations(base.entities.values(), base.common, _first_roles(pool, base))
+    roles = people.speaking(row.speaker or "" for row in claims)
+    affiliation = affiliations(base.entities.values(), base.common, roles)
     groups: dict[str, list[_Row]] = {}
     for row in claims:
         side = affiliation.side_of(row.speaker or "")
@@ -630,16 +663,6 @@ def _group_name(key: str, base: _Base) -> str:
         return key.removeprefix("speaker:")
     entity = base.entities.get(key)
     return entity.name if entity else key
-
-
-def _first_roles(pool: Sequence[_Row], base: _Base) -> dict[str, str]:
-    """Each person's roles as the sources give them, joined, for reading their affiliation."""
-    roles: dict[str, str] = {}
-    for entity in _people(pool, base):
-        found = _source_roles(entity, pool, base)
-        if found:
-            roles[entity.id] = " ; ".join(line.text for line in found)
-    return roles
 
 
 # --- What the sources don't say ---------------------------------------------------------
@@ -683,6 +706,7 @@ def build_summary(
     base = _load(db)
     pool = _pool(base, db, since)
     scores = _centrality(pool, base.idf)
+    people = _People(pool, base)
     sections = [
         Section(
             "what_happened",
@@ -690,8 +714,8 @@ def build_summary(
             tuple(_what_happened(pool, base, scores, budget.what_happened)),
         ),
         Section("timeline", "Timeline", tuple(_timeline(pool, base, scores, budget.timeline))),
-        Section("whos_who", "Who's who", tuple(_whos_who(pool, base, budget))),
-        Section("sides", "What each side says", tuple(_sides(pool, base, scores, budget))),
+        Section("whos_who", "Who's who", tuple(_whos_who(people, budget))),
+        Section("sides", "What each side says", tuple(_sides(pool, base, scores, budget, people))),
     ]
     if budget.gaps:
         sections.append(Section("not_said", "What the sources don't say", tuple(_gaps(pool, base))))
