@@ -35,7 +35,13 @@ import sqlite_utils
 from factbot.build import insert_fact
 from factbot.errors import DatabaseError, InputError, KnowledgeError, PermissionDenied
 from factbot.ingest import add_source as ingest_source
-from factbot.ingest import bump_revision, link_entities, refresh_term_stats, slug
+from factbot.ingest import (
+    bump_revision,
+    link_entities,
+    refresh_term_stats,
+    slug,
+    update_term_stats,
+)
 from factbot.knowledge import SOURCE_FIELDS, FactRecord, read_source
 from factbot.models import Source
 from factbot.store import (
@@ -48,7 +54,7 @@ from factbot.store import (
     transaction,
     utc_now,
 )
-from factbot.text import terms, words
+from factbot.text import index_columns, words
 
 # Limits on what a maintainer types. A quote is a sentence or two; a reason or note a few lines.
 MAX_QUOTE_CHARS = 2_000
@@ -514,15 +520,18 @@ def _write_passage(
     changed = {k for k in desired if desired[k] != current.get(k)}
     if not changed:
         return
+    columns = index_columns(desired["text"])
     db.execute(
-        "UPDATE passages SET source_id = ?, text = ?, start = ?, end = ?, terms = ?, "
-        "attribution = ?, note = ?, entity_ids = ?, status = ? WHERE id = ?",
+        "UPDATE passages SET source_id = ?, text = ?, start = ?, end = ?, terms = ?, words = ?, "
+        "names = ?, attribution = ?, note = ?, entity_ids = ?, status = ? WHERE id = ?",
         [
             desired["source_id"],
             desired["text"],
             desired["start"],
             desired["end"],
-            " ".join(terms(desired["text"])),
+            columns["terms"],
+            columns["words"],
+            columns["names"],
             desired["attribution"],
             desired["note"],
             " ".join(desired["entities"]) or None,
@@ -531,9 +540,13 @@ def _write_passage(
         ],
     )
     if changed & {"text", "entities"}:
-        link_entities(db)
+        link_entities(db, [current["id"]])
     if changed & {"text", "status"}:
-        refresh_term_stats(db)
+        update_term_stats(
+            db,
+            current["text"] if current.get("status") == "active" else None,
+            desired["text"] if desired["status"] == "active" else None,
+        )
 
 
 def _locate(db: sqlite_utils.Database, quote: str, source_id: str | None) -> tuple[str, int]:
@@ -660,8 +673,8 @@ def add_fact(base: FactBase, actor: Actor, draft: FactDraft, reason: str) -> Cha
             line=0,
         )
         insert_fact(db, record, get_source_text(db, source_id) or "")
-        link_entities(db)
-        refresh_term_stats(db)
+        link_entities(db, [fact_id])
+        update_term_stats(db, None, quote)
         after = _require_passage(db, fact_id)
         change = record_change(db, actor, "fact.add", f"passage:{fact_id}", None, after, reason)
         bump_revision(db)

@@ -368,28 +368,67 @@ def _entity_for_spellings(db: sqlite_utils.Database, spellings: Sequence[str]) -
     return None if row is None else str(row[0])
 
 
-def link_entities(db: sqlite_utils.Database) -> None:
-    """Recompute which passages mention which entity, by any alias, as whole-word sequences."""
+def link_entities(db: sqlite_utils.Database, passage_ids: Sequence[str] | None = None) -> None:
+    """Recompute which passages mention which entity, by any alias, as whole-word sequences.
+
+    With `passage_ids`, only those passages are relinked: an edit to one fact need not rescan
+    a large base.
+    """
     by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for entity_id, folded in db.execute("SELECT entity_id, folded FROM aliases"):
         alias_tokens = tuple(folded.split())
         if alias_tokens:
             by_first.setdefault(alias_tokens[0], []).append((alias_tokens, entity_id))
-    db.execute("DELETE FROM passage_entities")
+    if passage_ids is None:
+        db.execute("DELETE FROM passage_entities")
+        rows = db.execute("SELECT id, text, entity_ids FROM passages").fetchall()
+    else:
+        marks = ",".join("?" * len(passage_ids))
+        db.execute(f"DELETE FROM passage_entities WHERE passage_id IN ({marks})", list(passage_ids))
+        rows = db.execute(
+            f"SELECT id, text, entity_ids FROM passages WHERE id IN ({marks})", list(passage_ids)
+        ).fetchall()
     links: list[dict[str, str]] = []
-    for passage_id, text in db.execute("SELECT id, text FROM passages").fetchall():
-        tokens = words(text)
-        mentioned = set()
-        for i, token in enumerate(tokens):
-            for alias, entity_id in by_first.get(token, ()):
-                if tuple(tokens[i : i + len(alias)]) == alias:
-                    mentioned.add(entity_id)
+    for passage_id, text, entity_ids in rows:
+        mentioned = _mentions(words(text), by_first) | set((entity_ids or "").split())
         links.extend({"passage_id": passage_id, "entity_id": e} for e in sorted(mentioned))
-    for passage_id, entity_ids in db.execute(
-        "SELECT id, entity_ids FROM passages WHERE entity_ids IS NOT NULL AND entity_ids != ''"
-    ).fetchall():
-        links.extend({"passage_id": passage_id, "entity_id": e} for e in entity_ids.split())
     db.table("passage_entities").insert_all(links, pk=("passage_id", "entity_id"), ignore=True)
+
+
+def _mentions(
+    tokens: Sequence[str], by_first: dict[str, list[tuple[tuple[str, ...], str]]]
+) -> set[str]:
+    mentioned = set()
+    for i, token in enumerate(tokens):
+        for alias, entity_id in by_first.get(token, ()):
+            if tuple(tokens[i : i + len(alias)]) == alias:
+                mentioned.add(entity_id)
+    return mentioned
+
+
+def update_term_stats(
+    db: sqlite_utils.Database, removed: str | None, added: str | None
+) -> None:
+    """Adjust document frequencies for one passage whose active text changed.
+
+    `removed` is the passage's old text when it was active (else None), `added` its new text
+    when it is active now. Cheaper than `refresh_term_stats` by the size of the base.
+    """
+    before = set(terms(removed)) if removed is not None else set()
+    after = set(terms(added)) if added is not None else set()
+    for term in before - after:
+        db.execute("UPDATE term_stats SET df = df - 1 WHERE term = ?", [term])
+    for term in after - before:
+        db.execute(
+            "INSERT INTO term_stats (term, df) VALUES (?, 1) "
+            "ON CONFLICT(term) DO UPDATE SET df = df + 1",
+            [term],
+        )
+    db.execute("DELETE FROM term_stats WHERE df <= 0")
+    if added is not None:
+        new_words = {w for w in words(added) if w not in STOPWORDS and not w.isdigit()}
+        db.table("vocabulary").insert_all(({"word": w} for w in new_words), pk="word", ignore=True)
+    db.table("meta").upsert({"key": "passage_count", "value": str(_active_count(db))}, pk="key")
 
 
 def refresh_term_stats(db: sqlite_utils.Database) -> None:
