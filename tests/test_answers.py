@@ -90,7 +90,7 @@ def test_fts_and_sql_syntax_in_questions_is_inert(shared_db: Path, question: str
 
 
 def test_missing_fact_base_says_how_to_rebuild(tmp_path: Path) -> None:
-    with pytest.raises(DatabaseError, match="factbot --db .* build"):
+    with pytest.raises(DatabaseError, match=r"factbot --db .* build"):
         AnswerEngine(tmp_path / "absent.db")
 
 
