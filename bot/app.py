@@ -57,6 +57,7 @@ PERMISSIONS = discord.Permissions(
     send_messages_in_threads=True,
     embed_links=True,
     read_message_history=True,
+    pin_messages=True,  # only for /summary's "pin" option
 )
 SCOPES = ("bot", "applications.commands")
 
