@@ -101,4 +101,4 @@ def test_invite_link_asks_for_both_scopes_and_only_the_documented_permissions() 
 
     assert "client_id=1234" in url
     assert "scope=bot+applications.commands" in url
-    assert "permissions=274877991936" in url, "keep docs/discord.md in step"
+    assert "permissions=2252074691677184" in url, "keep docs/discord.md in step"
