@@ -48,7 +48,6 @@ def build_fact_base(knowledge_dir: Path, db_path: Path) -> BuildReport:
                 write_knowledge(db, knowledge)
             verify_quotes(db)
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            db.execute("PRAGMA journal_mode=DELETE")
             counts = {t: db[t].count for t in ("sources", "passages", "entities")}
             facts = db.execute("SELECT count(*) FROM passages WHERE kind = 'fact'").fetchone()[0]
         finally:

@@ -7,6 +7,7 @@ Migrations are an ordered list of small functions, each applied once and recorde
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -180,7 +181,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -188,6 +189,24 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as error:
         raise DatabaseError(f"The fact base at {path} cannot be opened ({error}). {hint}") from None
     return sqlite_utils.Database(conn)
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL unless the file already is; the switch needs a moment with no other user.
+
+    Fact bases are built in WAL mode, so this is normally a read of the header. SQLite does not
+    call the busy handler for a journal-mode change, so a writer racing another one retries.
+    """
+    for attempt in range(100):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise sqlite3.OperationalError("database is locked")
 
 
 def require_schema(db: sqlite_utils.Database, path: Path) -> None:
