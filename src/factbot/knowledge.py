@@ -186,7 +186,7 @@ def _tables(path: Path, header: str) -> list[tuple[dict[str, Any], int]]:
     if unknown:
         raise KnowledgeError(path, 1, f"unexpected top-level key(s): {', '.join(sorted(unknown))}")
     tables = data.get(header, [])
-    if not isinstance(tables, list):
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise KnowledgeError(path, 1, f"expected [[{header}]] tables")
     lines = _table_lines(text, header)
     return [(table, lines[i] if i < len(lines) else 1) for i, table in enumerate(tables)]
