@@ -367,9 +367,11 @@ def check_source_document(source: Source, text: str) -> None:
     """Refuse a source that `factbot export` could not write and `factbot build` read back.
 
     The check parses the rendered file with the build's own reader, so the two cannot drift.
+    The file name is fixed (the reader takes the id from the front matter): an id such as
+    `../../x` must be refused, not choose where the check writes.
     """
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{source.id}.md"
+        path = Path(folder) / "source.md"
         path.write_text(render_source_document(source, text), encoding="utf-8")
         try:
             document = read_source(path)
