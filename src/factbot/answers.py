@@ -7,19 +7,23 @@ own: every quote is a stored passage, every claim is attributed to a speaker or 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sqlite3
 import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from factbot.errors import DatabaseError, InputError
+from factbot.errors import InputError
 from factbot.matcher import Candidate, Matcher
 from factbot.models import Source
-from factbot.store import connect, require_schema, source_from_row
+from factbot.store import connect, database_error, require_schema, source_from_row
 
 log = logging.getLogger(__name__)
 
@@ -128,21 +132,57 @@ class AnswerEngine:
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def _matcher(self) -> Matcher:
+        """This thread's matcher, reopened when the file was replaced, deleted or failed.
+
+        A rebuild of an unreadable base renames a new file over the old one; a connection to
+        the old file would go on answering from it (or failing) forever, so a changed inode
+        means reconnecting.
+        """
         matcher: Matcher | None = getattr(self._local, "matcher", None)
+        if matcher is not None and self._replaced():
+            self._forget()
+            matcher = None
         if matcher is None:
-            db = connect(self.db_path, readonly=True)
+            return self._open()
+        try:
+            matcher.refresh()
+        except Exception as error:
+            self._forget()
+            raise database_error(self.db_path, error, "cannot be read") from None
+        return matcher
+
+    def _open(self) -> Matcher:
+        inode = _inode(self.db_path)
+        db = connect(self.db_path, readonly=True)
+        try:
             require_schema(db, self.db_path)
             matcher = Matcher(db)
-            self._local.matcher = matcher
-        else:
-            try:
-                matcher.refresh()
-            except Exception as error:
-                self._local.matcher = None
-                raise DatabaseError(
-                    f"The fact base at {self.db_path} became unreadable: {error}"
-                ) from None
+        except sqlite3.Error as error:
+            db.conn.close()
+            raise database_error(self.db_path, error, "cannot be read") from None
+        except BaseException:
+            db.conn.close()
+            raise
+        self._local.matcher, self._local.inode = matcher, inode
         return matcher
+
+    def _replaced(self) -> bool:
+        return _inode(self.db_path) != getattr(self._local, "inode", None)
+
+    def _forget(self) -> None:
+        matcher: Matcher | None = getattr(self._local, "matcher", None)
+        self._local.matcher = None
+        if matcher is not None:
+            matcher.db.conn.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A damaged page met while answering: drop this thread's connection, say how to rebuild."""
+        try:
+            yield
+        except sqlite3.Error as error:
+            self._forget()
+            raise database_error(self.db_path, error, "cannot be read") from None
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -150,6 +190,10 @@ class AnswerEngine:
 
     def ask(self, question: str) -> Answer:
         text = clean_question(question)
+        with self._reading():
+            return self._answer(text)
+
+    def _answer(self, text: str) -> Answer:
         matcher = self._matcher()
         analysed = matcher.analyse(text)
         ranking = matcher.rank(analysed, limit=8)
@@ -208,6 +252,10 @@ class AnswerEngine:
 
     def suggestions(self, limit: int = 4) -> tuple[str, ...]:
         """Questions about the most-mentioned entities that the engine itself answers."""
+        with self._reading():
+            return self._suggest(limit)
+
+    def _suggest(self, limit: int) -> tuple[str, ...]:
         matcher = self._matcher()
         cached_revision, cached = self._suggestions
         if cached_revision == matcher.revision and cached_revision is not None:
@@ -233,6 +281,10 @@ class AnswerEngine:
 
     def related_questions(self, answer: Answer, limit: int = 2) -> tuple[str, ...]:
         """Follow-up questions, one per related passage, kept only if they are answered."""
+        with self._reading():
+            return self._follow_ups(answer, limit)
+
+    def _follow_ups(self, answer: Answer, limit: int) -> tuple[str, ...]:
         matcher = self._matcher()
         asked = set(answer.entities)
         found: list[str] = []
@@ -257,6 +309,13 @@ class AnswerEngine:
         matcher = self._matcher()
         ranking = matcher.rank(matcher.analyse(question), limit=2)
         return bool(ranking.candidates) and ranking.confidence >= self.min_confidence
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
 
 
 def question_about(name: str, kind: str) -> str:

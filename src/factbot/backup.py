@@ -51,7 +51,7 @@ def backup_database(db_path: Path, destination: Path, *, overwrite: bool = False
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
     try:
-        pages = _copy(source.conn, partial)
+        pages = _copy(source.conn, partial, db_path)
         os.replace(partial, target)
     finally:
         source.conn.close()
@@ -60,7 +60,7 @@ def backup_database(db_path: Path, destination: Path, *, overwrite: bool = False
     return BackupReport(path=target, bytes=target.stat().st_size, pages=pages)
 
 
-def _copy(source: sqlite3.Connection, partial: Path) -> int:
+def _copy(source: sqlite3.Connection, partial: Path, db_path: Path) -> int:
     partial.unlink(missing_ok=True)
     copy = sqlite3.connect(partial)
     try:
@@ -68,12 +68,24 @@ def _copy(source: sqlite3.Connection, partial: Path) -> int:
         copy.execute("PRAGMA journal_mode=DELETE")
         verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if verdict != "ok":
-            raise DatabaseError(f"The backup copy failed its integrity check: {verdict}")
+            raise DatabaseError(
+                f"The backup copy failed its integrity check: {verdict}. {_if_damaged(db_path)}"
+            )
         return int(copy.execute("PRAGMA page_count").fetchone()[0])
     except sqlite3.DatabaseError as error:
-        raise DatabaseError(f"Could not back up the fact base: {error}") from None
+        raise DatabaseError(
+            f"Could not back up the fact base: {error}. {_if_damaged(db_path)}"
+        ) from None
     finally:
         copy.close()
+
+
+def _if_damaged(db_path: Path) -> str:
+    """The way back when the base itself is what the copy choked on."""
+    return (
+        f"If the fact base is damaged, rebuild it from knowledge/ with: factbot --db {db_path} "
+        "build (it keeps a copy of the damaged file)."
+    )
 
 
 def automatic_backup(db_path: Path, why: str) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ from factbot.export import export_knowledge, rebuild
 from factbot.gaps import GapPolicy, GapRecorder, top_gaps
 from factbot.ingest import ingest_paths
 from factbot.settings import Settings, load_settings
-from factbot.store import get_source_text
+from factbot.store import database_error, get_source_text
 from factbot.summary import FORMATS, LENGTHS, build_summary, parse_since, render
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,13 +73,25 @@ class UsageFailure(click.ClickException):
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn library errors into click errors carrying the right exit status."""
+    """Turn library errors into click errors carrying the right exit status.
+
+    SQLite and OS errors that got past the library (a damaged page deep in the base, a folder
+    that turned read-only) still become one line saying how to recover, never a traceback.
+    """
     try:
         yield
     except FactbotError as error:
         if error.exit_code == 2:
             raise UsageFailure(str(error)) from None
         raise click.ClickException(str(error)) from None
+    except (sqlite3.Error, OSError) as error:
+        raise click.ClickException(str(database_error(_db_path(), error, "cannot be used"))) from None
+
+
+def _db_path() -> Path:
+    context = click.get_current_context(silent=True)
+    found = context.find_object(Context) if context is not None else None
+    return found.db_path if found is not None else Path("factbot.db")
 
 
 pass_context = click.make_pass_decorator(Context)

@@ -46,7 +46,9 @@ from factbot.knowledge import SOURCE_FIELDS, FactRecord, read_source
 from factbot.models import Source
 from factbot.store import (
     REBUILD_HINT,
+    DatabaseUnavailable,
     connect,
+    database_error,
     get_source_text,
     migrate,
     require_schema,
@@ -270,16 +272,12 @@ class FactBase:
                     yield db
             except sqlite3.OperationalError as error:
                 if "locked" in str(error) or "busy" in str(error):
-                    raise DatabaseError(
+                    raise DatabaseUnavailable(
                         f"The fact base at {self.path} is busy with another change; try again."
                     ) from error
-                raise DatabaseError(
-                    f"The fact base refused the change ({error}); nothing changed."
-                ) from error
+                raise _refused(self.path, error) from error
             except sqlite3.DatabaseError as error:
-                raise DatabaseError(
-                    f"The fact base refused the change ({error}); nothing changed."
-                ) from error
+                raise _refused(self.path, error) from error
 
     def _begin(self) -> tuple[sqlite_utils.Database, ExitStack]:
         """Take the write lock on the file that is really there now, not on a replaced one."""
@@ -299,6 +297,14 @@ class FactBase:
 
 def _inode(path: Path) -> int:
     return path.stat().st_ino
+
+
+def _refused(path: Path, error: sqlite3.DatabaseError) -> DatabaseError:
+    """Nothing changed; and when the base itself is at fault (read-only, damaged), how to fix it."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return DatabaseError(f"The fact base refused the change ({error}); nothing changed.")
+    cause = database_error(path, error, "cannot be written")
+    return type(cause)(f"Nothing changed. {cause}")
 
 
 # --- input checks ------------------------------------------------------------------------------

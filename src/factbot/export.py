@@ -40,7 +40,7 @@ from factbot.editing import (
 from factbot.errors import DatabaseError, InputError, KnowledgeError
 from factbot.ingest import add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge import EntityRecord, FactRecord, Knowledge, load_knowledge, read_source
-from factbot.store import migrate, source_from_row
+from factbot.store import DatabaseUnavailable, migrate, source_from_row
 from factbot.text import words
 
 log = logging.getLogger(__name__)
@@ -577,14 +577,32 @@ def rebuild(
         return _build_new(knowledge_dir, db_path, actor, backup=None)
     try:
         base = FactBase(db_path)
+    except DatabaseUnavailable:
+        raise  # locked or read-only: the file is fine, and another process may be using it
     except DatabaseError:
-        saved = save_unreadable(db_path)
-        log.warning("%s could not be opened; kept a copy at %s and rebuilt it", db_path, saved)
-        return _build_new(knowledge_dir, db_path, actor, backup=saved)
+        return _replace_unreadable(knowledge_dir, db_path, actor)
+    if not _sound(base):
+        base.close()
+        return _replace_unreadable(knowledge_dir, db_path, actor)
     try:
         return _rebuild_live(base, knowledge_dir, actor, force)
     finally:
         base.close()
+
+
+def _sound(base: FactBase) -> bool:
+    """Whether SQLite finds every page intact: a base damaged deep inside opens fine, then fails
+    the backup a live rebuild takes first, which would leave no way back but deleting it."""
+    try:
+        return bool(base.db.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+    except sqlite3.DatabaseError:
+        return False
+
+
+def _replace_unreadable(knowledge_dir: Path, db_path: Path, actor: Actor) -> RebuildReport:
+    saved = save_unreadable(db_path)
+    log.warning("%s could not be read; kept a copy at %s and rebuilt it", db_path, saved)
+    return _build_new(knowledge_dir, db_path, actor, backup=saved)
 
 
 def _build_new(

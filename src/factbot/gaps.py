@@ -31,6 +31,10 @@ from factbot.text import words
 
 log = logging.getLogger(__name__)
 
+# How long an abstention waits for another process's write lock before the count is dropped:
+# the answer waits for it, and a build or a long edit can hold the lock for seconds.
+RECORD_BUSY_TIMEOUT_MS = 250
+
 MAX_KEY_CHARS = 300
 
 
@@ -129,6 +133,7 @@ class GapRecorder:
             with self._lock:
                 if self._base is None:
                     self._base = FactBase(self.db_path)
+                self._base.db.execute(f"PRAGMA busy_timeout = {RECORD_BUSY_TIMEOUT_MS}")
                 with self._base.write() as db:
                     return record_gap(db, answer, self.policy, user_id)
         except (FactbotError, sqlite3.Error) as error:

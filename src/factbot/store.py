@@ -6,6 +6,7 @@ Migrations are an ordered list of small functions, each applied once and recorde
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,10 @@ from factbot.models import Entity, Passage, Source
 SCHEMA_VERSION_KEY = "schema_version"
 FTS_TOKENIZE = "unicode61"
 REBUILD_HINT = "Rebuild it from knowledge/ with: factbot --db {path} build"
+READ_ONLY_HINT = (
+    "Make the file and its folder writable for this user, or build a copy somewhere writable "
+    "with: factbot --db NEW_PATH build"
+)
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[Migration] = []
@@ -186,9 +191,44 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
         conn.execute("PRAGMA busy_timeout=10000")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError as error:
-        raise DatabaseError(f"The fact base at {path} cannot be opened ({error}). {hint}") from None
+    except (sqlite3.DatabaseError, OSError) as error:
+        raise database_error(path, error) from None
     return sqlite_utils.Database(conn)
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The file is sound but cannot be used now: locked by another process, or read-only.
+
+    Rebuilding would not help, and would replace a file another process may be writing, so
+    `factbot build` stops on these instead of treating the base as unreadable.
+    """
+
+
+def database_error(
+    path: Path, error: BaseException, problem: str = "cannot be opened"
+) -> DatabaseError:
+    """SQLite's (or the OS's) `error` about the base at `path`, as what to do about it.
+
+    A lock passes (try again); a read-only file or folder needs its permissions fixed; anything
+    else (a damaged page, a file that is not SQLite) is fixed by rebuilding from knowledge/.
+    """
+    if isinstance(error, OSError) and error.strerror:
+        reason = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    else:
+        reason = str(error) or type(error).__name__
+    lowered = reason.lower()
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseUnavailable(
+            f"The fact base at {path} is locked by another process (a build or a change in "
+            "progress); try again in a moment."
+        )
+    denied = isinstance(error, PermissionError) or getattr(error, "errno", None) == errno.EROFS
+    if denied or "readonly" in lowered or "read-only" in lowered:
+        return DatabaseUnavailable(
+            f"The fact base at {path} is read-only for this user ({reason}). {READ_ONLY_HINT}"
+        )
+    hint = REBUILD_HINT.format(path=path)
+    return DatabaseError(f"The fact base at {path} {problem} ({reason}). {hint}")
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
