@@ -6,6 +6,7 @@ Layout::
                                 article text exactly as published
     knowledge/entities.toml     [[entity]] id, name, kind, description, aliases
     knowledge/facts.toml        [[fact]] id, source, quote, attribution, entities, note, status
+    knowledge/synonyms.toml     [[group]] words (single words that stand for each other), note
 
 Every error names the file and line, because the person fixing it is reading a diff.
 """
@@ -66,10 +67,20 @@ class FactRecord:
 
 
 @dataclass(frozen=True)
+class SynonymGroup:
+    """Words readers use for the same thing ("raid", "operation"), matched as one."""
+
+    words: tuple[str, ...]
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
 class Knowledge:
     sources: tuple[SourceDocument, ...]
     entities: tuple[EntityRecord, ...]
     facts: tuple[FactRecord, ...]
+    synonyms: tuple[SynonymGroup, ...] = ()
 
 
 def load_knowledge(root: Path) -> Knowledge:
@@ -78,6 +89,7 @@ def load_knowledge(root: Path) -> Knowledge:
         raise KnowledgeError(root, None, "knowledge folder not found")
     sources_dir = root / "sources"
     paths = sorted(sources_dir.glob("*.md")) + sorted(sources_dir.glob("*.txt"))
+    _refuse_links_outside(root, [*paths, *sorted(root.glob("*.toml"))])
     sources = tuple(read_source(path) for path in sorted(paths))
     _reject_duplicates([(s.id, s.path, 1) for s in sources], "source")
     entities = _read_entities(root / "entities.toml")
@@ -95,7 +107,8 @@ def load_knowledge(root: Path) -> Knowledge:
                 fact.line,
                 f"fact {fact.id!r}: quote is not verbatim in source {fact.source!r}",
             )
-    return Knowledge(sources=sources, entities=entities, facts=facts)
+    synonyms = _read_synonyms(root / "synonyms.toml")
+    return Knowledge(sources=sources, entities=entities, facts=facts, synonyms=synonyms)
 
 
 def read_source(path: Path) -> SourceDocument:
@@ -159,6 +172,21 @@ def _read_text(path: Path) -> str:
         line = raw[: error.start].count(b"\n") + 1
         raise KnowledgeError(path, line, "file is not valid UTF-8 text") from None
     return text.replace("\r\n", "\n")
+
+
+def _refuse_links_outside(root: Path, paths: list[Path]) -> None:
+    """Refuse files that are links to somewhere outside `root`.
+
+    Git stores symlinks, and a one-line link in a pull request (`sources/x.md -> ~/.env`) would
+    otherwise have the bot quote any file the server can read to anyone who asks.
+    """
+    inside = root.resolve()
+    for path in paths:
+        target = path.resolve()
+        if not target.is_relative_to(inside):
+            raise KnowledgeError(
+                path, None, f"links to {target}, outside the knowledge folder; copy the file in"
+            )
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
@@ -276,6 +304,19 @@ def _read_facts(path: Path) -> tuple[FactRecord, ...]:
         )
     _reject_duplicates([(r.id, r.path, r.line) for r in records], "fact")
     return tuple(records)
+
+
+def _read_synonyms(path: Path) -> tuple[SynonymGroup, ...]:
+    groups = []
+    for table, line in _tables(path, "group"):
+        _check_keys(path, line, table, ("words", "note"))
+        group = _strings(path, line, table, "words")
+        if len(group) < 2:
+            raise KnowledgeError(path, line, "a synonym group needs at least two words")
+        if any(len(word.split()) != 1 for word in group):
+            raise KnowledgeError(path, line, "synonyms are single words (use aliases for names)")
+        groups.append(SynonymGroup(words=group, path=path, line=line))
+    return tuple(groups)
 
 
 def _reject_duplicates(items: list[tuple[str, Path, int]], what: str) -> None:
