@@ -423,6 +423,8 @@ def export_knowledge(base: FactBase, root: Path, *, force: bool = False) -> Expo
             )
         files = render_knowledge(db, root)
         last = int(db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0])
+    for path in files:
+        _require_inside(root, path)
     written = tuple(
         path for path, text in sorted(files.items()) if _write_if_changed(root / path, text)
     )
@@ -433,6 +435,17 @@ def export_knowledge(base: FactBase, root: Path, *, force: bool = False) -> Expo
         _set_meta(db, _DIGEST, digest)
     log.info("exported %s: %d file(s) written", root, len(written))
     return ExportReport(root, written, len(files) - len(written), synced)
+
+
+def _require_inside(root: Path, relative: Path) -> None:
+    """Refuse, before writing anything, a file that would land outside `root`: a source id like
+    `../../x` in a base edited by hand, or a `sources` folder that links elsewhere."""
+    target = root / relative
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise InputError(
+            f"Not exporting: {target} would be written outside {root} (at {target.resolve()}). "
+            "Rename the source, or remove the link, then export again."
+        )
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
