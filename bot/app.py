@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -264,4 +265,9 @@ def _startup_errors() -> Iterator[None]:
             "DISCORD_MESSAGE_CONTENT is on but the Message Content Intent is not enabled for "
             "this application. Enable it on the Bot page of the Developer Portal, or set "
             "DISCORD_MESSAGE_CONTENT=false (mentions, DMs and slash commands work without it)."
+        ) from None
+    except (aiohttp.ClientError, OSError) as error:
+        raise StartupError(
+            f"Cannot reach Discord ({error}). Check the network connection (and any proxy or "
+            "firewall), then start the bot again."
         ) from None
