@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -21,14 +22,16 @@ from typing import Any
 
 import tomli_w
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factbot.answers import AnswerEngine
+from factbot.answers import Answer, AnswerEngine, Related
 from factbot.build import build_fact_base
 from factbot.cli import cli
 from factbot.errors import DatabaseError, FactbotError, InputError, KnowledgeError
 from factbot.ingest import ingest_paths
 from factbot.knowledge import load_knowledge
+from factbot.models import Source
 from factbot.settings import REPO_ROOT
 from factbot.store import connect, migrate
 
@@ -719,6 +722,92 @@ def check_cli(world: CliWorld, invocation: tuple[list[str], str]) -> bool:
     return result.exit_code == 0
 
 
+# Discord rendering: Markdown and mentions in questions, quotes and sources ------------------
+
+MARKDOWN = st.text(
+    alphabet=st.one_of(st.sampled_from(list("*_~|`>#-[]()\\:/@<&!. \n")), st.characters()),
+    max_size=120,
+)
+URLS = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "https://trt.example/a(1) b",
+            "javascript:alert(1)",
+            "http://x.y/)[z](",
+            "https://ok.example/p",
+        ]
+    ),
+    st.text(max_size=30),
+)
+RENDER_INPUTS = st.tuples(MARKDOWN, MARKDOWN, MARKDOWN, MARKDOWN, MARKDOWN, URLS)
+
+
+def unescaped_markup(text: str) -> list[str]:
+    """Markdown characters not preceded by a backslash (the ones Discord would act on)."""
+    found, index = [], 0
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] in "*_~|`":
+            found.append(text[index])
+        index += 1
+    return found
+
+
+def _no_block_markup(lines: list[str], prefix: str = "") -> None:
+    """No line opens a heading, a small heading or a (nested) block quote."""
+    for line in lines:
+        assert not re.match(prefix + r"\s*(>\s|#{1,3}\s|-#\s)", line), f"markup in {line!r}"
+
+
+def check_render(_: object, value: tuple[str, str, str, str, str, str | None]) -> bool:
+    """What users and sources write is shown as written: the layout is ours alone."""
+    from bot import render  # the bot layer, only for this target
+
+    question, quote, who, outlet, title, url = value
+    source = Source(id="s", outlet=outlet or None, title=title or None, url=url)
+    related = Related("r", quote[::-1], who, source)
+    answer = Answer(
+        question=question,
+        answered=True,
+        quote=quote,
+        attribution=who or None,
+        source=source,
+        confidence=0.9,
+        passage_id="p",
+        related=(related, related),
+    )
+    embed = render.render_answer(answer, [question]).embed
+    assert len(embed) <= render.EMBED_LIMIT
+    data = embed.to_dict()
+    heading = data.get("title", "")
+    assert len(heading) <= render.TITLE_LIMIT and unescaped_markup(heading) == []
+    description = data["description"]
+    assert unescaped_markup(description) == []
+    quoted, _, attribution = description.partition("\n— ")
+    assert all(line.startswith(">") for line in quoted.split("\n")), "the quote left its block"
+    _no_block_markup(quoted.split("\n"), prefix=">")
+    _no_block_markup(attribution.split("\n"))
+    assert "](" not in description, "a link was smuggled into the quote"
+    for item in data.get("fields", []):
+        assert unescaped_markup(item["value"]) == []
+        if item["name"] == "Source":
+            links = re.findall(r"\]\((\S+?)\)(?:, |$)", item["value"])
+            assert all(link.startswith(("https://", "http://")) for link in links)
+            assert item["value"].count("](") <= 1
+    abstention = Answer(
+        question=question, answered=False, suggestions=(question, quote), message=who or None
+    )
+    described = render.render_answer(abstention).embed.to_dict()["description"]
+    assert unescaped_markup(described) == []
+    _no_block_markup(described.split("\n"))
+    listed = render.sources_embed([source, source]).to_dict()["description"]
+    assert unescaped_markup(listed) == []
+    return True
+
+
 TARGETS: dict[str, Target] = {
     target.name: target
     for target in (
@@ -737,5 +826,27 @@ TARGETS: dict[str, Target] = {
             check_ingest,
         ),
         Target("cli", cli_invocations(), prepare_cli, check_cli),
+        Target("discord render", RENDER_INPUTS, lambda folder: None, check_render),
     )
 }
+
+
+def run_target(target: Target, folder: Path, examples: int) -> int:
+    """Run `target` on `examples` generated inputs (stopping at the first failure, shrunk);
+    returns how many inputs were tried."""
+    world = target.prepare(folder)
+    before = target.counter.tried
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(target.strategy)
+    def run(value: Any) -> None:
+        target.run(world, value)
+
+    run()
+    tried = target.counter.tried - before
+    print(f"{target.name}: {tried} inputs tried")
+    return tried

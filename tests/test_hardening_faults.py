@@ -375,7 +375,7 @@ async def test_the_bot_answers_at_once_while_a_writer_holds_the_lock(
     rebuild(bot_settings.knowledge_dir, bot_settings.db_path, Actor.os_user("ops"), force=True)
     async with start_bot(fake_discord, bot_settings):
         await ask(fake_discord)
-        with exclusive_lock(bot_settings.db_path, seconds=4.0):
+        with exclusive_lock(bot_settings.db_path, seconds=2.5):
             started = time.perf_counter()
             answered, abstained = await asyncio.gather(
                 ask(fake_discord, ANSWERABLE), ask(fake_discord, UNANSWERABLE)
@@ -479,6 +479,11 @@ async def test_the_bot_keeps_answering_through_repeated_drops_and_resumes(
 async def test_a_session_discord_forgot_is_replaced_by_a_new_one_and_answering_goes_on(
     fake_discord: FakeDiscord, discord_bot: Any
 ) -> None:
+
+    async def no_wait(shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s before a second IDENTIFY (Discord's rate limit); not here."""
+
+    discord_bot.before_identify_hook = no_wait  # type: ignore[method-assign]
     await fake_discord.disconnect(code=4000)
     fake_discord.sessions.clear()  # Discord invalidates the session: RESUME gets opcode 9
     deadline = time.monotonic() + 20

@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hardening_fuzz import KNOWLEDGE, TARGETS, Target
-from hypothesis import HealthCheck, given, settings
+from hardening_fuzz import KNOWLEDGE, TARGETS, run_target
 
 from factbot.build import build_fact_base
 from factbot.errors import InputError, KnowledgeError
@@ -34,34 +33,12 @@ EXAMPLES = {
 FACTBOT = [sys.executable, "-m", "factbot"]
 
 
-def fuzz(
-    target: Target, folder: Path, examples: int, record_property: pytest.RecordProperty
-) -> int:
-    """Run `target` on `examples` generated inputs; returns how many were tried."""
-    world = target.prepare(folder)
-    before = target.counter.tried
-
-    @settings(
-        max_examples=examples,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
-    @given(target.strategy)
-    def run(value: object) -> None:
-        target.run(world, value)
-
-    run()
-    tried = target.counter.tried - before
-    record_property("inputs_tried", tried)
-    print(f"{target.name}: {tried} inputs tried")
-    return tried
-
-
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_no_generated_input_crashes_factbot(
     name: str, tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:
-    tried = fuzz(TARGETS[name], tmp_path, EXAMPLES[name], record_property)
+    tried = run_target(TARGETS[name], tmp_path, EXAMPLES[name])
+    record_property("inputs_tried", tried)
     assert tried >= EXAMPLES[name] // 2, "hypothesis ran far fewer examples than asked"
 
 
