@@ -18,7 +18,7 @@ from factbot.ingest import add_entity, add_source, bump_revision, link_entities,
 from factbot.knowledge import FactRecord, Knowledge, load_knowledge
 from factbot.models import Source
 from factbot.store import connect, migrate, utc_now, verify_quotes
-from factbot.text import index_columns
+from factbot.text import index_columns, terms
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,7 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
             photo_credit=meta.get("photo_credit"),
         )
         add_source(db, source, document.body, origin="knowledge")
+    write_synonyms(db, knowledge)
     texts = {d.id: d.body for d in knowledge.sources}
     for fact in knowledge.facts:
         insert_fact(db, fact, texts[fact.source])
@@ -99,6 +100,17 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
     refresh_term_stats(db)
     bump_revision(db)
     db.table("meta").upsert({"key": "built_at", "value": utc_now()}, pk="key")
+
+
+def write_synonyms(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
+    """Store each synonym group as the stems a question and a passage are compared on."""
+    rows = {
+        (term, number): {"term": term, "group_id": number}
+        for number, group in enumerate(knowledge.synonyms, start=1)
+        for word in group.words
+        for term in terms(word)
+    }
+    db.table("synonyms").insert_all(rows.values(), pk=("term", "group_id"), ignore=True)
 
 
 def insert_fact(db: sqlite_utils.Database, fact: FactRecord, source_text: str) -> None:

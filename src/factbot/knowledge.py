@@ -6,6 +6,7 @@ Layout::
                                 article text exactly as published
     knowledge/entities.toml     [[entity]] id, name, kind, description, aliases
     knowledge/facts.toml        [[fact]] id, source, quote, attribution, entities, note, status
+    knowledge/synonyms.toml     [[group]] words (single words that stand for each other), note
 
 Every error names the file and line, because the person fixing it is reading a diff.
 """
@@ -66,10 +67,20 @@ class FactRecord:
 
 
 @dataclass(frozen=True)
+class SynonymGroup:
+    """Words readers use for the same thing ("raid", "operation"), matched as one."""
+
+    words: tuple[str, ...]
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
 class Knowledge:
     sources: tuple[SourceDocument, ...]
     entities: tuple[EntityRecord, ...]
     facts: tuple[FactRecord, ...]
+    synonyms: tuple[SynonymGroup, ...] = ()
 
 
 def load_knowledge(root: Path) -> Knowledge:
@@ -96,7 +107,8 @@ def load_knowledge(root: Path) -> Knowledge:
                 fact.line,
                 f"fact {fact.id!r}: quote is not verbatim in source {fact.source!r}",
             )
-    return Knowledge(sources=sources, entities=entities, facts=facts)
+    synonyms = _read_synonyms(root / "synonyms.toml")
+    return Knowledge(sources=sources, entities=entities, facts=facts, synonyms=synonyms)
 
 
 def read_source(path: Path) -> SourceDocument:
@@ -292,6 +304,19 @@ def _read_facts(path: Path) -> tuple[FactRecord, ...]:
         )
     _reject_duplicates([(r.id, r.path, r.line) for r in records], "fact")
     return tuple(records)
+
+
+def _read_synonyms(path: Path) -> tuple[SynonymGroup, ...]:
+    groups = []
+    for table, line in _tables(path, "group"):
+        _check_keys(path, line, table, ("words", "note"))
+        group = _strings(path, line, table, "words")
+        if len(group) < 2:
+            raise KnowledgeError(path, line, "a synonym group needs at least two words")
+        if any(len(word.split()) != 1 for word in group):
+            raise KnowledgeError(path, line, "synonyms are single words (use aliases for names)")
+        groups.append(SynonymGroup(words=group, path=path, line=line))
+    return tuple(groups)
 
 
 def _reject_duplicates(items: list[tuple[str, Path, int]], what: str) -> None:

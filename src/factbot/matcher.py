@@ -27,6 +27,8 @@ from factbot.text import QUESTION_WORDS, STOPWORDS, fold, name_words, stem, term
 
 CANDIDATES = 60
 RETRIEVAL_MIN_DF_CAP = 500
+# A word found through a synonym counts a little less than the word itself.
+SYNONYM_CREDIT = 0.65
 RETRIEVAL_MAX_SHARE = 0.02
 MAX_QUESTION_TERMS = 40
 # Typo correction only for words long enough that a near miss is unlikely to be another word.
@@ -112,6 +114,7 @@ class Question:
     terms: tuple[str, ...]
     entities: tuple[str, ...]
     unknown_terms: tuple[str, ...]
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,13 @@ class Matcher:
         )
         self.words = [row[0] for row in self.db.execute("SELECT word FROM vocabulary")]
         self.sorted_terms = sorted(self.df)
+        groups: dict[int, set[str]] = {}
+        for term, group_id in self.db.execute("SELECT term, group_id FROM synonyms"):
+            groups.setdefault(group_id, set()).add(term)
+        self.synonyms: dict[str, set[str]] = {}
+        for members in groups.values():
+            for term in members:
+                self.synonyms.setdefault(term, set()).update(members - {term})
         self.alias_entities: dict[str, set[str]] = {}
         for entity_id, folded in self.db.execute("SELECT entity_id, folded FROM aliases"):
             self.alias_entities.setdefault(folded, set()).add(entity_id)
@@ -248,14 +258,31 @@ class Matcher:
                     unknown.append(stem(word))
                 elif term not in found:
                     found.append(term)
+        found = found[:MAX_QUESTION_TERMS]
         return Question(
             text=text,
             intent=intent,
             words=tuple(question_words),
-            terms=tuple(found[:MAX_QUESTION_TERMS]),
+            terms=tuple(found),
             entities=tuple(dict.fromkeys(entities)),
             unknown_terms=tuple(unknown),
+            alternatives=self._alternatives(found, unknown),
         )
+
+    def _alternatives(self, found: list[str], unknown: list[str]) -> dict[str, tuple[str, ...]]:
+        """Synonyms the sources use for the question's terms; an unknown word may have some."""
+        alternatives = {}
+        for term in found:
+            known = sorted(t for t in self.synonyms.get(term, ()) if t in self.df)
+            if known:
+                alternatives[term] = tuple(known)
+        for term in list(unknown):
+            known = sorted(t for t in self.synonyms.get(term, ()) if t in self.df)
+            if known:
+                unknown.remove(term)
+                found.append(term)
+                alternatives[term] = tuple(known)
+        return alternatives
 
     def _terms_for(self, word: str, entity_ids: Collection[str]) -> list[str | None]:
         """The indexed term(s) a question word stands for; [None] when it is unknown.
@@ -366,7 +393,8 @@ class Matcher:
         return Ranking(question, top, self._confidence(top, unknown_share(self, question)))
 
     def _fetch_candidates(self, question: Question) -> list[dict[str, Any]]:
-        match = self._match_expression(question.terms)
+        alternatives = [a for alts in question.alternatives.values() for a in alts]
+        match = self._match_expression([*question.terms, *alternatives])
         try:
             cursor = self.db.execute(
                 """
@@ -423,10 +451,10 @@ class Matcher:
         present = set(passage_terms)
         context = set(str(row["context_terms"] or "").split()) - present
         paragraph = set(str(row["paragraph_terms"] or "").split()) - present
+        credit = _credits(question, present)
         matched = [t for t in question.terms if t in present]
         return {
-
-            "coverage": sum(weights[t] for t in matched) / total if total else 0.0,
+            "coverage": sum(weights[t] * c for t, c in credit.items()) / total if total else 0.0,
             "exact": _exact_share(question, set(passage_words), weights, total),
             "context": sum(w for t, w in weights.items() if t in context) / total if total else 0.0,
             "paragraph": (
@@ -515,6 +543,17 @@ def unknown_share(matcher: Matcher, question: Question) -> float:
     unknown = sum(matcher.idf(t) for t in question.unknown_terms)
     total = unknown + sum(matcher.idf(t) for t in question.terms)
     return unknown / total if total else 1.0
+
+
+def _credits(question: Question, present: set[str]) -> dict[str, float]:
+    """How much each question term is found in a passage: 1 as asked, less through a synonym."""
+    credit = {}
+    for term in question.terms:
+        if term in present:
+            credit[term] = 1.0
+        elif any(alt in present for alt in question.alternatives.get(term, ())):
+            credit[term] = SYNONYM_CREDIT
+    return credit
 
 
 def _exact_share(

@@ -141,4 +141,3 @@ def _bool(get: _Getter, name: str, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise InputError(f"{name} must be true or false, not {raw!r}.")
-

@@ -146,6 +146,12 @@ def m003_gaps(db: sqlite_utils.Database) -> None:
     db.table("gap_askers").create_index(["key"])
 
 
+@migration
+def m004_synonyms(db: sqlite_utils.Database) -> None:
+    """Stems that stand for each other in questions (knowledge/synonyms.toml)."""
+    db.table("synonyms").create({"term": str, "group_id": int}, pk=("term", "group_id"))
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations not yet recorded; each in its own transaction."""
     if "_migrations" not in db.table_names():
