@@ -8,6 +8,7 @@ tried and records it as the `inputs_tried` property (see the junit report).
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -191,8 +192,6 @@ def test_one_bad_file_among_several_adds_none_of_them(tmp_path: Path, built_db: 
     bad.write_bytes("Café owners said the road was shut.".encode("latin-1"))
     with pytest.raises(InputError, match=r"bad.md:1: not valid UTF-8 text"):
         ingest_paths(built_db, [good, bad])
-    import sqlite3
-
     ids = {row[0] for row in sqlite3.connect(built_db).execute("SELECT id FROM sources")}
     assert "good" not in ids
 
