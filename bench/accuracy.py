@@ -25,7 +25,8 @@ from pathlib import Path
 
 from factbot.answers import AnswerEngine
 from factbot.build import build_fact_base
-from factbot.ingest import ingest_paths, segment
+from factbot.ingest import ingest_paths
+from factbot.segment import segment
 from factbot.settings import REPO_ROOT
 from factbot.text import words
 

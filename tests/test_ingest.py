@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from factbot.errors import InputError
-from factbot.ingest import document_title, find_entities, ingest_paths, segment, speakers
+from factbot.ingest import ingest_paths
+from factbot.names import find_entities
+from factbot.segment import document_title, segment
+from factbot.speakers import speakers
 from factbot.store import connect
 
 MARKDOWN = """# Port strike ends
