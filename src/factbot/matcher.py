@@ -39,29 +39,32 @@ ALIAS_MIN_SCORE = 88.0
 # incident dev questions and half of the SQuAD articles (the other half is held out).
 RANK_WEIGHTS = {
     "coverage": 1.0,
-    "exact": 0.248,
-    "context": 0.443,
-    "paragraph": 0.561,
-    "proximity": 0.138,
-    "bigram": 0.373,
+    "exact": 0.298,
+    "context": 0.393,
+    "paragraph": 0.461,
+    "proximity": -0.112,
+    "bigram": 0.423,
     "density": -0.043,
     "novelty": -0.362,
-    "length": 0.281,
+    "length": 0.331,
     "type_fit": 0.382,
+    "fit_when": 0.0,
+    "fit_who": -0.3,
+    "fit_count": 0.0,
     "what_name": 0.0,
-    "what_number": 0.0,
-    "entity": 0.03,
+    "what_number": -0.05,
+    "entity": -0.02,
     "bm25": 0.278,
 }
 CONFIDENCE_WEIGHTS = {
-    "bias": -3.538,
-    "coverage": 2.034,
-    "proximity": 0.0,
-    "type_fit": 2.328,
-    "entity": 2.56,
-    "unknown": -4.345,
-    "margin": 1.955,
-    "matched_idf": 1.913,
+    "bias": -1.997,
+    "coverage": 2.512,
+    "proximity": 0.578,
+    "type_fit": 0.435,
+    "entity": 1.776,
+    "unknown": -3.913,
+    "margin": 1.543,
+    "matched_idf": 0.867,
 }
 
 _MONTHS = """
@@ -502,8 +505,12 @@ class Matcher:
         }
         fit = fits.get(question.intent)
         open_question = question.intent in {"what", "about", "how", "yes_no"}
+        type_fit = 0.5 if fit is None else float(fit())
         return {
-            "type_fit": 0.5 if fit is None else float(fit()),
+            "type_fit": type_fit,
+            "fit_when": type_fit if question.intent == "when" else 0.0,
+            "fit_who": type_fit if question.intent == "who" else 0.0,
+            "fit_count": type_fit if question.intent == "how_many" else 0.0,
             "what_name": float(open_question and has_name),
             "what_number": float(open_question and has_number),
         }
