@@ -20,7 +20,7 @@ QUESTIONS = [
     for line in (REPO_ROOT / "bench" / "incident_questions.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
-ANSWERED_FLOOR = 0.88
+ANSWERED_FLOOR = 0.92
 ABSTAINED_FLOOR = 0.90
 
 

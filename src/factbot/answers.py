@@ -23,12 +23,12 @@ import sqlite_utils
 from factbot.errors import InputError
 from factbot.matcher import Candidate, Matcher
 from factbot.models import Source
+from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.store import connect, database_error, require_schema, source_from_row
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
-DEFAULT_MIN_CONFIDENCE = 0.5
 RELATED_MIN_SHARE = 0.6
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
