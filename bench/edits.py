@@ -33,43 +33,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from factbot.editing import Actor, FactBase, history
-from factbot.export import rebuild
-from factbot.settings import REPO_ROOT
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources  # noqa: E402
+
+from factbot.editing import Actor, FactBase, history  # noqa: E402
+from factbot.export import rebuild  # noqa: E402
+from factbot.settings import REPO_ROOT  # noqa: E402
 
 FACT = "azerbaijan-protests-torture"
 QUESTION = "What did Azerbaijan protest about torture?"
 FACTBOT = str(Path(sys.executable).parent / "factbot")
-
-EDITOR = """
-import sys, time
-from pathlib import Path
-from factbot.editing import Actor, FactBase, FactPatch, add_aliases, edit_fact
-db, who, count, start = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-base = FactBase(db)
-actor = Actor.os_user(who)
-while time.time() < start:
-    time.sleep(0.0005)
-for i in range(count):
-    if i % 2:
-        edit_fact(base, actor, "azerbaijan-protests-torture", FactPatch(note=f"{who} {i}"), f"{who} {i}")
-    else:
-        add_aliases(base, actor, "baku", [f"{who} spelling {i}"], f"{who} {i}")
-"""
-
-CRASHER = """
-import sys
-from pathlib import Path
-from factbot.editing import Actor, FactBase, SourceDraft, add_source
-base = FactBase(Path(sys.argv[1]))
-actor = Actor.os_user("crasher")
-first = int(sys.argv[2])
-sentences = " ".join(f"Minister number {n} visited the city of Gyumri on day {n}." for n in range(60))
-for i in range(first, first + 100_000):
-    print(f"start {i}", flush=True)
-    add_source(base, actor, SourceDraft(f"Report {i}. " + sentences, source_id=f"report-{i}"), "load")
-    print(f"done {i}", flush=True)
-"""
 
 READER = """
 import sys, time, json
@@ -84,15 +59,6 @@ for line in sys.stdin:
         time.sleep(0.001)
     print(json.dumps({"seen_at": time.time()}), flush=True)
 """
-
-
-def python(code: str, *args: object, stdin: int | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *map(str, args)],
-        text=True,
-        stdout=subprocess.PIPE,
-        stdin=stdin,
-    )
 
 
 def fresh_base(folder: Path, name: str) -> Path:
@@ -157,16 +123,7 @@ def check_crash(path: Path, last_line: str) -> tuple[bool, bool, bool]:
     conn = sqlite3.connect(path)
     try:
         ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        recorded = {
-            row[0].partition(":")[2]: len(json.loads(row[1])["active"])
-            for row in conn.execute("SELECT target, after FROM changes WHERE action = 'source.add'")
-        }
-        stored = dict(
-            conn.execute(
-                "SELECT s.id, count(p.id) FROM sources s JOIN passages p ON p.source_id = s.id "
-                "WHERE s.origin = 'edit' GROUP BY s.id"
-            ).fetchall()
-        )
+        recorded, stored = recorded_and_stored_sources(conn)
         in_progress = last_line.startswith("start ")
         absent = in_progress and f"report-{last_line.split()[1]}" not in stored
         return ok, stored == recorded, absent

@@ -13,37 +13,12 @@ import sys
 import time
 from pathlib import Path
 
+from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources
+
 from factbot.editing import FactBase, history
 
 TORTURE = "azerbaijan-protests-torture"
 FACTBOT = str(Path(sys.executable).parent / "factbot")
-
-EDITOR = """
-import sys, time
-from pathlib import Path
-from factbot.editing import Actor, FactBase, FactPatch, add_aliases, edit_fact
-db, who, count, start = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
-base = FactBase(db)
-actor = Actor.os_user(who)
-while time.time() < start:
-    time.sleep(0.001)
-for i in range(count):
-    if i % 2:
-        edit_fact(base, actor, "azerbaijan-protests-torture", FactPatch(note=f"{who} {i}"), f"{who} {i}")
-    else:
-        add_aliases(base, actor, "baku", [f"{who} spelling {i}"], f"{who} {i}")
-"""
-
-CRASHER = """
-import sys
-from pathlib import Path
-from factbot.editing import Actor, FactBase, SourceDraft, add_source
-base = FactBase(Path(sys.argv[1]))
-actor = Actor.os_user("crasher")
-sentences = " ".join(f"Minister number {n} visited the city of Gyumri on day {n}." for n in range(60))
-for i in range(10_000):
-    add_source(base, actor, SourceDraft(f"Report {i}. " + sentences, source_id=f"report-{i}"), "load")
-"""
 
 READER = """
 import sys, time, json
@@ -58,12 +33,6 @@ while engine.ask(question).passage_id == watched and time.time() < give_up:
     time.sleep(0.005)
 print(json.dumps({"seen_at": time.time()}), flush=True)
 """
-
-
-def python(code: str, *args: object) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *map(str, args)], text=True, stdout=subprocess.PIPE
-    )
 
 
 def test_two_processes_editing_at_once_lose_no_change(built_db: Path) -> None:
@@ -93,16 +62,7 @@ def test_kill_during_a_change_leaves_it_wholly_there_or_wholly_absent(built_db: 
         worker.wait()
     conn = sqlite3.connect(built_db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    recorded = {
-        row[0].partition(":")[2]: len(json.loads(row[1])["active"])
-        for row in conn.execute("SELECT target, after FROM changes WHERE action = 'source.add'")
-    }
-    stored = dict(
-        conn.execute(
-            "SELECT s.id, count(p.id) FROM sources s JOIN passages p ON p.source_id = s.id "
-            "WHERE s.origin = 'edit' GROUP BY s.id"
-        ).fetchall()
-    )
+    recorded, stored = recorded_and_stored_sources(conn)
     assert recorded, "the worker never committed a change; the delays are too short"
     assert stored == recorded
 
