@@ -1,4 +1,4 @@
-"""Value objects that cross module boundaries: sources, passages, entities.
+"""Value objects that cross module boundaries: sources and entities.
 
 Frozen dataclasses rather than rows, so the renderer and the CLI never depend on the schema.
 """
@@ -33,21 +33,6 @@ class Source:
             "url": self.url,
             "published": self.published,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """A quotable span of a source: `text == source_text[start:end]`, checked at build time."""
-
-    id: str
-    source_id: str
-    start: int
-    end: int
-    text: str
-    attribution: str | None = None
-    kind: str = "sentence"
-    status: str = "active"
-    entities: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import DatabaseError
-from factbot.models import Entity, Passage, Source
+from factbot.models import Entity, Source
 
 SCHEMA_VERSION_KEY = "schema_version"
 FTS_TOKENIZE = "unicode61"
@@ -296,20 +296,6 @@ def source_from_row(row: dict[str, object]) -> Source:
         published=text("published"),
         author=text("author"),
         photo_credit=text("photo_credit"),
-    )
-
-
-def passage_from_row(row: dict[str, object], entities: tuple[str, ...] = ()) -> Passage:
-    return Passage(
-        id=str(row["id"]),
-        source_id=str(row["source_id"]),
-        start=int(str(row["start"])),
-        end=int(str(row["end"])),
-        text=str(row["text"]),
-        attribution=str(row["attribution"]) if row.get("attribution") else None,
-        kind=str(row["kind"]),
-        status=str(row["status"]),
-        entities=entities,
     )
 
 
