@@ -63,8 +63,12 @@ def add_source(
     blocks = paragraphs(text)
     spans = [span for block in blocks for span in block]
     who = speakers([span.text for span in spans])
-    block_terms = [[terms(span.text) for span in block] for block in blocks]
-    span_terms = [t for block in block_terms for t in block]
+    columns = [index_columns(span.text) for span in spans]
+    span_terms = [c["terms"].split() for c in columns]
+    block_terms, offset = [], 0
+    for block in blocks:
+        block_terms.append(span_terms[offset : offset + len(block)])
+        offset += len(block)
     elsewhere = [
         " ".join(t for j, other in enumerate(block) if j != i for t in other)
         for block in block_terms
@@ -81,7 +85,7 @@ def add_source(
             "attribution": speaker,
             "kind": "sentence",
             "status": "active",
-            **index_columns(span.text),
+            **columns[position - 1],
             "context_terms": " ".join(span_terms[position - 2]) if position > 1 else None,
             "paragraph_terms": elsewhere[position - 1] or None,
         }
