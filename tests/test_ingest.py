@@ -37,6 +37,15 @@ def test_segment_keeps_verbatim_spans_and_drops_markup_and_footers() -> None:
     assert all(MARKDOWN[s.start : s.end] == s.text for s in spans)
 
 
+def test_a_sentence_ends_after_a_decade_or_a_possessive_but_not_after_an_initial() -> None:
+    text = "Sales fell in the 1970s. By 1979 they exceeded Israel's. Another motive was named by William E. Simon."
+    assert [s.text for s in segment(text)] == [
+        "Sales fell in the 1970s.",
+        "By 1979 they exceeded Israel's.",
+        "Another motive was named by William E. Simon.",
+    ]
+
+
 def test_markdown_heading_becomes_the_title() -> None:
     assert document_title(MARKDOWN) == "Port strike ends"
     assert document_title("No heading here. Just text.") is None

@@ -111,7 +111,8 @@ _PHOTO_CREDIT = re.compile(r"\s*\((?:photo|photograph|image|picture)\s*[/:]\s*[^
 
 
 def _is_abbreviation(text: str, dot_at: int) -> bool:
-    match = re.search(r"([A-Za-z.]+)$", text[max(0, dot_at - 12) : dot_at])
+    # The whole word before the dot: the "s" of "1970s" or "Israel's" is not an initial.
+    match = re.search(r"(?<![\w'’])([A-Za-z.]+)$", text[max(0, dot_at - 12) : dot_at])
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")
