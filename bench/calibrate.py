@@ -1,12 +1,13 @@
 """Fit the matcher's ranking weights and confidence model on development questions.
 
-Usage: python bench/calibrate.py [--dev-articles A,B,C]
+Usage: python bench/calibrate.py [--scale S]
 
-Collects every candidate's features once, then (1) searches the ranking weights by coordinate
-ascent on top-1 accuracy and (2) fits the confidence model (logistic regression on the top
+Collects every candidate's features once, then (1) fits the ranking weights by a listwise
+softmax loss and (2) fits the confidence model (logistic regression on the top
 candidate's features: 1 when it holds the answer of an answerable question, else 0). It prints
-both dicts to paste into `factbot/matcher.py`, with dev and held-out figures. Dev data: the
-incident questions and the chosen SQuAD articles; the other SQuAD articles are held out.
+both dicts to paste into `factbot/matcher.py`. Data: the incident questions and the six public
+SQuAD articles. Before the final fit on all of them it prints a two-fold cross-validation by
+article (fit on three articles, score the other three), the figure to expect on unseen articles.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from accuracy import INCIDENT_QUESTIONS, SQUAD_DIR, holds_answer, load_jsonl
 
 from factbot.build import build_fact_base
@@ -26,7 +28,7 @@ from factbot.matcher import CONFIDENCE_WEIGHTS, RANK_WEIGHTS, Matcher, unknown_s
 from factbot.settings import REPO_ROOT
 from factbot.store import connect
 
-DEFAULT_DEV = "Normans,Huguenot,Steam_engine"
+FOLDS = ({"Normans", "Huguenot", "Steam_engine"}, {"1973_oil_crisis", "Computational_complexity_theory", "European_Union_law"})
 # The incident questions are the product's own domain: each counts as this many SQuAD questions,
 # so the two sets weigh about the same in the fit.
 INCIDENT_WEIGHT = 8
@@ -76,50 +78,42 @@ def top1(items: Sequence[Item], weights: dict[str, float]) -> float:
     return hits / len(answerable)
 
 
-def fit_rank(items: Sequence[Item], start: dict[str, float], epochs: int = 100) -> dict[str, float]:
+def fit_rank(
+    items: Sequence[Item], start: dict[str, float], epochs: int = 300, scale: float = 12.0
+) -> dict[str, float]:
     """Listwise training: softmax over each question's candidates, maximise the right ones' share.
 
-    Coverage keeps weight 1 (it fixes the scale); the others are learnt with a small L2 penalty.
-    Keeps whichever of the start and the learnt weights has the better top-1 on `items`.
+    Adam from the current weights with a small L2 penalty, then rescaled so coverage keeps weight
+    1 (the confidence model reads score margins, so the scale stays put). No polishing on top-1
+    afterwards: in cross-validation by article it overfitted (78.3% unpolished, 77.2-78.1%
+    polished).
     """
-    names = [n for n in start if n != "coverage"]
-    w = dict(start)
+    names = list(start)
     usable = [i for i in items if i.answerable and any(i.correct)]
-    rate, l2, scale = 1.0, 1e-4, 12.0
-    for _ in range(epochs):
-        grad = dict.fromkeys(names, 0.0)
-        for item in usable:
-            scores = [scale * sum(w[k] * f[k] for k in w) for f in item.features]
-            top = max(scores)
-            exp = [math.exp(x - top) for x in scores]
-            z = sum(exp)
-            right = sum(e for e, c in zip(exp, item.correct, strict=True) if c)
-            for f, e, c in zip(item.features, exp, item.correct, strict=True):
-                # d(-log(right/z))/d score = p_all - p_right_share
-                g = e / z - (e / right if c else 0.0)
-                for n in names:
-                    grad[n] += scale * g * f[n]
-        for n in names:
-            w[n] -= rate * (grad[n] / len(usable) + l2 * w[n])
-    learnt = {k: round(v, 3) for k, v in w.items()}
-    best = learnt if top1(items, learnt) >= top1(items, start) else dict(start)
-    return coordinate_ascent(items, best)
-
-
-def coordinate_ascent(items: Sequence[Item], start: dict[str, float]) -> dict[str, float]:
-    """Polish: move one weight at a time while top-1 on `items` improves."""
-    weights = dict(start)
-    best = top1(items, weights)
-    for _ in range(2):
-        for name in weights:
-            if name == "coverage":
-                continue
-            for delta in (-0.3, -0.15, -0.05, 0.05, 0.15, 0.3):
-                trial = {**weights, name: round(weights[name] + delta, 3)}
-                score = top1(items, trial)
-                if score > best + 1e-9:
-                    best, weights = score, trial
-    return weights
+    matrices = [np.array([[f[n] for n in names] for f in i.features]) for i in usable]
+    rights = [np.array(i.correct, dtype=bool) for i in usable]
+    w = np.array([start[n] for n in names]) / scale
+    m = np.zeros_like(w)
+    v = np.zeros_like(w)
+    l2, rate = 1e-4, 0.02
+    for epoch in range(1, epochs + 1):
+        grad = np.zeros_like(w)
+        for x, right in zip(matrices, rights, strict=True):
+            scores = scale * (x @ w)
+            p_all = np.exp(scores - scores.max())
+            p_all /= p_all.sum()
+            p_right = np.where(right, np.exp(scores - scores[right].max()), 0.0)
+            p_right /= p_right.sum()
+            grad += scale * (p_all - p_right) @ x  # d(-log P(right)) / dw
+        grad = grad / len(usable) + l2 * w
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad * grad
+        w -= rate * (m / (1 - 0.9**epoch)) / (np.sqrt(v / (1 - 0.999**epoch)) + 1e-8)
+    coverage = w[names.index("coverage")]
+    if coverage <= 0:
+        raise SystemExit("the fit gave coverage a weight <= 0: check the features")
+    learnt = {n: round(float(x / coverage), 3) for n, x in zip(names, w, strict=True)}
+    return learnt
 
 
 def confidence_rows(items: Sequence[Item], weights: dict[str, float]) -> list[tuple[dict[str, float], int]]:
@@ -176,12 +170,10 @@ def matcher_for(db_path: Path) -> Matcher:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dev-articles", default=DEFAULT_DEV)
+    parser.add_argument("--scale", type=float, default=12.0, help="softmax sharpness of the listwise fit")
     args = parser.parse_args()
-    dev_articles = set(args.dev_articles.split(","))
     questions = load_jsonl(SQUAD_DIR / "questions.jsonl")
-    dev: list[Item] = []
-    held: list[Item] = []
+    by_article: dict[str, list[Item]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         incident_db = Path(tmp) / "incident.db"
         build_fact_base(REPO_ROOT / "knowledge", incident_db)
@@ -189,14 +181,27 @@ def main() -> None:
         for article in sorted({str(q["article"]) for q in questions}):
             db = Path(tmp) / f"{article}.db"
             ingest_paths(db, [SQUAD_DIR / "articles" / f"{article}.md"])
-            items = collect(matcher_for(db), [q for q in questions if q["article"] == article], "answers")
-            (dev if article in dev_articles else held).extend(items)
-    print(f"current weights: dev top-1 {top1(dev, RANK_WEIGHTS):.1%}, held-out {top1(held, RANK_WEIGHTS):.1%}, incident {top1(incident, RANK_WEIGHTS):.1%}")
-    train = dev + incident * INCIDENT_WEIGHT
-    weights = fit_rank(train, RANK_WEIGHTS)
-    print(f"fitted weights:  dev top-1 {top1(dev, weights):.1%}, held-out {top1(held, weights):.1%}, incident {top1(incident, weights):.1%}")
+            by_article[article] = collect(matcher_for(db), [q for q in questions if q["article"] == article], "answers")
+    squad = [item for items in by_article.values() for item in items]
+    print(f"current weights: SQuAD top-1 {top1(squad, RANK_WEIGHTS):.1%}, incident {top1(incident, RANK_WEIGHTS):.1%}")
+    # Two-fold cross-validation by article: what the fit does on articles it has not seen.
+    hits = answerable = 0
+    for fold in FOLDS:
+        train = [i for a, items in by_article.items() if a in fold for i in items]
+        test = [i for a, items in by_article.items() if a not in fold for i in items]
+        weights = fit_rank(train + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
+        n = sum(i.answerable for i in test)
+        hits += round(top1(test, weights) * n)
+        answerable += n
+        print(f"  fitted on {sorted(fold)}: top-1 on the other articles {top1(test, weights):.1%}")
+    print(f"cross-validated SQuAD top-1: {hits / answerable:.1%}")
+    weights = fit_rank(squad + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
+    print(f"fitted on all:   SQuAD top-1 {top1(squad, weights):.1%} (in-sample), incident {top1(incident, weights):.1%}")
     print("RANK_WEIGHTS =", weights)
     names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
+    # On the incident questions alone: fitted on the SQuAD ones too, the model learns to ignore
+    # unknown words (SQuAD's unanswerable questions rarely have any), and the incident's
+    # off-topic questions are told apart by them (see matcher.CONFIDENCE_WEIGHTS).
     confidence = fit_confidence(confidence_rows(incident, weights), names)
     print("CONFIDENCE_WEIGHTS =", confidence)
 

@@ -1,0 +1,86 @@
+"""Ranking signals beyond exact stems: general word commonness, other word forms, anaphora."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from factbot.answers import AnswerEngine
+from factbot.commonness import generality_factor
+from factbot.ingest import ingest_paths
+from factbot.matcher import Matcher
+from factbot.store import connect
+
+
+def _base(tmp_path: Path, body: str) -> Path:
+    article = tmp_path / "article.md"
+    article.write_text(f"# Test article\n\n{body}\n", encoding="utf-8")
+    db = tmp_path / "base.db"
+    ingest_paths(db, [article])
+    return db
+
+
+def test_common_english_words_weigh_less_than_specialist_ones() -> None:
+    assert generality_factor("the") < generality_factor("first") < generality_factor("piston")
+    assert generality_factor("piston") < generality_factor("huguenot")
+
+
+def test_a_misspelling_weighs_like_the_word_it_was_corrected_to() -> None:
+    assert generality_factor("hapened", "happened") == generality_factor("happened")
+    assert generality_factor("hapened") > generality_factor("happened")
+
+
+def test_a_word_common_everywhere_counts_less_than_an_equally_rare_topic_word(
+    tmp_path: Path,
+) -> None:
+    db = _base(
+        tmp_path,
+        "Boilers were typically inspected every spring.\n\n"
+        "The governor regulated the flywheel of each boiler.\n\n"
+        "Coal was delivered by barge.",
+    )
+    matcher = Matcher(connect(db, readonly=True))
+    question = matcher.analyse("How was the flywheel typically regulated?")
+    # "typically" and "flywheel" are each in one passage of this base, so their IDF is the same.
+    assert matcher.idf("typic") == matcher.idf("flywheel")
+    assert matcher.term_weight(question, "typic") < matcher.term_weight(question, "flywheel")
+    answer = AnswerEngine(db, 0.0).ask("How was the flywheel typically regulated?")
+    assert answer.quote == "The governor regulated the flywheel of each boiler."
+
+
+def test_another_form_of_a_question_word_counts_as_found(tmp_path: Path) -> None:
+    db = _base(
+        tmp_path,
+        "The legislature of the union is made of two chambers.\n\n"
+        "New legislation was passed in May.\n\n"
+        "The union has a flag and an anthem.",
+    )
+    matcher = Matcher(connect(db, readonly=True))
+    question = matcher.analyse("What makes up the union's legislation?")
+    # The stemmer keeps "legislation" (legisl) and "legislature" (legislatur) apart.
+    assert question.variants["legisl"] == ("legislatur",)
+    coverage = {
+        c.text.split()[1]: c.features["coverage"] for c in matcher.rank(question).candidates
+    }
+    # Union and legislature, against legislation alone and union alone.
+    assert coverage["legislature"] > coverage["legislation"]
+    assert coverage["legislature"] > coverage["union"]
+
+
+def test_words_of_the_previous_sentence_count_more_when_the_sentence_leans_on_it(
+    tmp_path: Path,
+) -> None:
+    db = _base(
+        tmp_path,
+        "The centrifugal governor was adopted for steam engines in 1788. "
+        "It could not hold a set speed under changing loads.\n\n"
+        "A centrifugal pump moves water in many mills.",
+    )
+    matcher = Matcher(connect(db, readonly=True))
+    ranking = matcher.rank(
+        matcher.analyse("What could the centrifugal governor not hold?"), limit=5
+    )
+    by_text = {c.text: c.features for c in ranking.candidates}
+    leaning = by_text["It could not hold a set speed under changing loads."]
+    assert leaning["anaphor"] == 1.0
+    assert leaning["context_anaphor"] == leaning["context"] > 0
+    assert by_text["A centrifugal pump moves water in many mills."]["anaphor"] == 0.0
