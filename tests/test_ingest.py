@@ -12,6 +12,7 @@ from factbot.names import find_entities
 from factbot.segment import document_title, segment
 from factbot.speakers import speakers
 from factbot.store import connect
+from factbot.text import words
 
 MARKDOWN = """# Port strike ends
 
@@ -46,6 +47,13 @@ def test_a_sentence_ends_after_a_decade_or_a_possessive_but_not_after_an_initial
     ]
 
 
+def test_a_number_with_thousands_separators_is_one_word() -> None:
+    assert words("engines of 10,000 hp for 1,250,000 people") == words(
+        "engines of 10000 hp for 1250000 people"
+    )
+    assert words("in 3,14 and 12,5000") == ["in", "3", "14", "and", "12", "5000"]
+
+
 def test_markdown_heading_becomes_the_title() -> None:
     assert document_title(MARKDOWN) == "Port strike ends"
     assert document_title("No heading here. Just text.") is None
@@ -61,7 +69,9 @@ def test_markdown_heading_becomes_the_title() -> None:
         (["The bridge opened in 1990."], [None]),
     ],
 )
-def test_speakers_are_found_in_ordinary_news_prose(sentences: list[str], expected: list[str | None]) -> None:
+def test_speakers_are_found_in_ordinary_news_prose(
+    sentences: list[str], expected: list[str | None]
+) -> None:
     found = speakers(sentences)
     for speaker, want in zip(found, expected, strict=True):
         if want is None:
@@ -71,7 +81,9 @@ def test_speakers_are_found_in_ordinary_news_prose(sentences: list[str], expecte
 
 
 def test_names_are_found_with_their_kind() -> None:
-    text = "Prime Minister Anna Berg met officials in Oslo. The Nordic Council said Berg would return."
+    text = (
+        "Prime Minister Anna Berg met officials in Oslo. The Nordic Council said Berg would return."
+    )
     found = {e.name: e for e in find_entities(text, segment(text))}
     assert "Anna Berg" in " ".join(found)
     assert found["Nordic Council"].kind == "organisation"
@@ -97,7 +109,9 @@ def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
         (b"# Only a heading\n", "no sentences"),
     ],
 )
-def test_unusable_files_are_refused_and_nothing_is_written(tmp_path: Path, content: bytes, message: str) -> None:
+def test_unusable_files_are_refused_and_nothing_is_written(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
     good = tmp_path / "good.txt"

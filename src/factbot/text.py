@@ -38,6 +38,8 @@ _LATIN_PREMAP = str.maketrans(
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _POSSESSIVE = re.compile(r"'(s|d|ll|re|ve|m|t)$")
+# "10,000" and "10000" are one number: thousands separators go before tokenising.
+_THOUSANDS_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
 STOPWORDS = frozenset(
     """
@@ -79,8 +81,9 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Folded word tokens, possessive endings removed ("russia's" -> "russia")."""
-    return [_POSSESSIVE.sub("", token) for token in _TOKEN.findall(fold(text))]
+    """Folded word tokens, possessive endings removed ("russia's" -> "russia"), numbers whole."""
+    folded = _THOUSANDS_SEPARATOR.sub("", fold(text))
+    return [_POSSESSIVE.sub("", token) for token in _TOKEN.findall(folded)]
 
 
 def terms(text: str) -> list[str]:
