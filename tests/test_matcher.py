@@ -29,6 +29,11 @@ from factbot.text import fold, words
         ("whats going on", "what"),
         ("Did Azerbaijan open a criminal case?", "yes_no"),
         ("Sputnik Azerbaijan", "about"),
+        ("Кто такой Евгений Белоусов?", "who"),
+        ("Где находится офис?", "where"),
+        ("Сколько человек задержали?", "how_many"),
+        ("Səfərov qardaşları kimdir?", "who"),
+        ("Reyd nə vaxt oldu?", "when"),
     ],
 )
 def test_intent_is_read_from_the_question_wording(question: str, intent: str) -> None:
@@ -63,6 +68,11 @@ def test_folding_transliterates_cyrillic_and_azerbaijani_letters(spelling: str, 
         ("WHO IS THE EDITOR IN CHIEF OF SPUTNIK AZERBAIJAN", "Yevgeny Belousov"),
         ("who is the azerbaijani ambasador in moscow", "Rahman Mustafayev"),
         ("what did the note verbale demand", "release of two Russian staff"),
+        ("wat did the note verbale demand", "release of two Russian staff"),
+        ("hw many sputnik employees were detained", "two Russian staff"),
+        ("Кто такой Евгений Белоусов?", "Yevgeny Belousov"),
+        ("Что произошло в Екатеринбурге?", "Yekaterinburg"),
+        ("Səfərov qardaşları kimdir?", "Ziyaddin Safarov"),
     ],
 )
 def test_typos_case_and_other_spellings_still_find_the_passage(
@@ -81,6 +91,8 @@ def test_typos_case_and_other_spellings_still_find_the_passage(
         "Who won the world cup?",
         "How much gas does Azerbaijan export to Europe?",
         "what is the capital of france",
+        "is there a war between russia and azerbaijan",
+        "Почему Россия закрыла границу?",
     ],
 )
 def test_questions_the_sources_do_not_answer_are_abstained(shared_db: Path, question: str) -> None:

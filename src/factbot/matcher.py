@@ -24,7 +24,16 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from factbot.commonness import generality_factor
-from factbot.text import QUESTION_WORDS, STOPWORDS, fold, name_words, stem, terms, words
+from factbot.text import (
+    FOREIGN_QUESTION_WORDS,
+    QUESTION_WORDS,
+    STOPWORDS,
+    fold,
+    name_words,
+    stem,
+    terms,
+    words,
+)
 
 CANDIDATES = 60
 RETRIEVAL_MIN_DF_CAP = 500
@@ -184,6 +193,10 @@ def detect_intent(question_words: Sequence[str]) -> str:
     ws = [_CONTRACTED.get(w, w) for w in question_words]
     for i, word in enumerate(ws):
         following = ws[i + 1 : i + 3]
+        if word in FOREIGN_QUESTION_WORDS:
+            return FOREIGN_QUESTION_WORDS[word]
+        if word == "na" and following[:1] == ["vaxt"]:  # Azerbaijani "nə vaxt": when
+            return "when"
         if word in {"who", "whom", "whose"}:
             return "who"
         if word == "when":
@@ -270,7 +283,7 @@ class Matcher:
     # --- question analysis -------------------------------------------------------------------
 
     def analyse(self, text: str) -> Question:
-        question_words = words(text)[: MAX_QUESTION_TERMS * 2]
+        question_words = self._fix_question_word(words(text)[: MAX_QUESTION_TERMS * 2])
         intent = detect_intent(question_words)
         links = self._link_entities(question_words)
         entities = [e for ids, _ in links for e in ids]
@@ -300,6 +313,22 @@ class Matcher:
             variants={t: v for t in found if (v := self._variants(t))},
             generality=generality,
         )
+
+    def _fix_question_word(self, question_words: list[str]) -> list[str]:
+        """A misspelt question word opening the question ("wat", "wher") read as that word.
+
+        Only the first word, and only when the base does not know it: elsewhere a short word one
+        letter from "who" or "how" is as likely a word of its own.
+        """
+        if not question_words:
+            return question_words
+        first = question_words[0]
+        if first in QUESTION_WORDS or first in STOPWORDS or stem(first) in self.df:
+            return question_words
+        match = process.extractOne(
+            first, _ENGLISH_QUESTION_WORDS, scorer=OSA.distance, score_cutoff=1
+        )
+        return question_words if match is None else [str(match[0]), *question_words[1:]]
 
     def _alternatives(self, found: list[str], unknown: list[str]) -> dict[str, tuple[str, ...]]:
         """Synonyms the sources use for the question's terms; an unknown word may have some."""
@@ -683,4 +712,5 @@ def _near_stopword(word: str) -> bool:
     return match is not None
 
 
+_ENGLISH_QUESTION_WORDS = ("what", "who", "when", "where", "why", "how", "which")
 _LONG_STOPWORDS = sorted(w for w in STOPWORDS | QUESTION_WORDS if len(w) >= TYPO_MIN_LENGTH)

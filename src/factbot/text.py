@@ -41,8 +41,32 @@ _POSSESSIVE = re.compile(r"'(s|d|ll|re|ve|m|t)$")
 # "10,000" and "10000" are one number: thousands separators go before tokenising.
 _THOUSANDS_SEPARATOR = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 
-STOPWORDS = frozenset(
+# The community asks in Russian and Azerbaijani too. Their question words, as folded, and the
+# intent each asks for (detect_intent reads them like the English ones).
+FOREIGN_QUESTION_WORDS = {
+    **dict.fromkeys("kto kogo komu kem chey chya chyo kim kimdir kimin".split(), "who"),
+    **dict.fromkeys("gde kuda otkuda harada haradan haraya hara".split(), "where"),
+    **dict.fromkeys("kogda".split(), "when"),
+    **dict.fromkeys("pochemu zachem niya".split(), "why"),
+    **dict.fromkeys("skol'ko necha".split(), "how_many"),
+    **dict.fromkeys("kak neca".split(), "how"),
+    **dict.fromkeys("chto kakoy kakaya kakoe kakie kotoryy nadir hansi".split(), "what"),
+}
+
+# Their function words, folded: dropped like English stopwords rather than counted as words the
+# sources never use. Folded spellings that are English words ("bash", "var") are left out.
+FOREIGN_STOPWORDS = frozenset(
     """
+    v vo na i o ob obo s so po iz za u k ko ot do eto etot eta eti byl byla bylo byli budet
+    li ne ni on ona oni ono ego ee ikh im my vy ya pri pro dlya cherez posle pered mezhdu ili
+    a no zhe uzhe tam tut takoy takaya takoe takie seychas proizoshlo sluchilos yest' est'
+    va ila uchun haqqinda bu o da daha olub oldu olan edib etdi idi ki ya vaxt na
+    """.split()
+)
+
+STOPWORDS = (
+    frozenset(
+        """
     a about above after again against all am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for
     from further had has have having he her here hers herself him himself his how i if in
@@ -56,6 +80,8 @@ STOPWORDS = frozenset(
     got really exactly actually hey hi hello ok okay thanks thank factbot bot many much name names
     story stories news latest update updates info information detail details situation
     """.split()
+    )
+    | FOREIGN_STOPWORDS
 )
 
 QUESTION_WORDS = frozenset(
@@ -63,7 +89,7 @@ QUESTION_WORDS = frozenset(
     whats whos wheres whens hows whys
     who whom whose what when where why how which did does do is are was were
     """.split()
-)
+) | frozenset(FOREIGN_QUESTION_WORDS)
 
 _stemmer = snowballstemmer.stemmer("english")
 
