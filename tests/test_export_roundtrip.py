@@ -4,6 +4,7 @@ answers; a rebuild never silently drops edits made in the live base."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +117,26 @@ def test_export_to_an_empty_folder_builds_the_same_answers(base: FactBase, tmp_p
     export_knowledge(base, target)
     rebuild(target, tmp_path / "elsewhere.db", EDITOR)
     assert answers(tmp_path / "elsewhere.db") == answers(base.path)
+
+
+def test_export_to_another_folder_carries_the_synonyms_file(base: FactBase, tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere"
+    export_knowledge(base, target)
+    original = (REPO_ROOT / "knowledge" / "synonyms.toml").read_text(encoding="utf-8")
+    assert (target / "synonyms.toml").read_text(encoding="utf-8") == original
+    rebuild(target, tmp_path / "elsewhere.db", EDITOR)
+    synonyms = "SELECT term, group_id FROM synonyms ORDER BY term, group_id"
+    with sqlite3.connect(tmp_path / "elsewhere.db") as copy, sqlite3.connect(base.path) as first:
+        assert copy.execute(synonyms).fetchall() == first.execute(synonyms).fetchall()
+
+
+def test_export_leaves_a_folder_s_own_synonyms_file_alone(
+    base: FactBase, knowledge_dir: Path
+) -> None:
+    own = knowledge_dir / "synonyms.toml"
+    own.write_text(own.read_text(encoding="utf-8") + "\n# a maintainer's note\n", encoding="utf-8")
+    export_knowledge(base, knowledge_dir, force=True)
+    assert own.read_text(encoding="utf-8").endswith("# a maintainer's note\n")
 
 
 def test_build_edit_export_build_gives_the_same_answers(

@@ -33,6 +33,10 @@ class BuildReport:
     seconds: float
 
 
+# meta key holding synonyms.toml as it was built from (see export.render_knowledge).
+SYNONYMS_FILE_KEY = "synonyms_toml"
+
+
 def build_fact_base(knowledge_dir: Path, db_path: Path) -> BuildReport:
     """Build `db_path` from `knowledge_dir`; deterministic, and idempotent for the same files."""
     started = time.perf_counter()
@@ -93,6 +97,10 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
         )
         add_source(db, source, document.body, origin="knowledge")
     write_synonyms(db, knowledge)
+    if knowledge.synonyms_text:
+        db.table("meta").upsert(
+            {"key": SYNONYMS_FILE_KEY, "value": knowledge.synonyms_text}, pk="key"
+        )
     texts = {d.id: d.body for d in knowledge.sources}
     for fact in knowledge.facts:
         insert_fact(db, fact, texts[fact.source])

@@ -29,7 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from factbot.backup import automatic_backup, save_unreadable
-from factbot.build import BuildReport, build_fact_base
+from factbot.build import SYNONYMS_FILE_KEY, BuildReport, build_fact_base
 from factbot.editing import (
     Actor,
     FactBase,
@@ -220,6 +220,11 @@ def render_knowledge(db: sqlite_utils.Database, root: Path) -> dict[Path, str]:
     overrides = _render_overrides(db, root)
     if overrides is not None:
         files[Path(OVERRIDES_FILE)] = overrides
+    # Synonyms are not edited through the base: a folder that has the file keeps its own, one
+    # that has none (an export elsewhere) gets the file the base was built from.
+    synonyms = _meta(db, SYNONYMS_FILE_KEY)
+    if synonyms and not (root / "synonyms.toml").exists():
+        files[Path("synonyms.toml")] = synonyms
     return files
 
 

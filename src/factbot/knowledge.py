@@ -81,6 +81,9 @@ class Knowledge:
     entities: tuple[EntityRecord, ...]
     facts: tuple[FactRecord, ...]
     synonyms: tuple[SynonymGroup, ...] = ()
+    # synonyms.toml as written: the base keeps only stems, and an export to another folder
+    # needs the file itself (comments and notes included).
+    synonyms_text: str = ""
 
 
 def load_knowledge(root: Path) -> Knowledge:
@@ -107,8 +110,15 @@ def load_knowledge(root: Path) -> Knowledge:
                 fact.line,
                 f"fact {fact.id!r}: quote is not verbatim in source {fact.source!r}",
             )
-    synonyms = _read_synonyms(root / "synonyms.toml")
-    return Knowledge(sources=sources, entities=entities, facts=facts, synonyms=synonyms)
+    synonyms_path = root / "synonyms.toml"
+    synonyms = _read_synonyms(synonyms_path)
+    return Knowledge(
+        sources=sources,
+        entities=entities,
+        facts=facts,
+        synonyms=synonyms,
+        synonyms_text=synonyms_path.read_text(encoding="utf-8") if synonyms else "",
+    )
 
 
 def read_source(path: Path) -> SourceDocument:
