@@ -141,6 +141,7 @@ CONFIDENCE_SIGNS = {
     "unknown": -1,
     "margin": 1,
     "matched_idf": 1,
+    "type_missing": -1,
 }
 
 

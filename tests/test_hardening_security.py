@@ -442,7 +442,11 @@ async def test_no_message_the_bot_sends_can_ping_anyone(
             f"{PINGS} who was told?", mention_bot=True, mention_everyone=True
         )
         await fake.channel_reply(message)
-        await fake.channel_reply(await fake.post_message(f"{PINGS} who is hajizada?", dm=True))
+        # From its own user: the cooldown (2 per window) must not swallow the DM's reply.
+        writer = fake_discord.make_user("dm writer")
+        await fake.channel_reply(
+            await fake.post_message(f"{PINGS} who is hajizada?", dm=True, author=writer)
+        )
         for _ in range(3):
             await fake.reply(await fake.slash("ask", {"question": "who is hajizada"}, user=slow))
         await fake.reply(await fake.slash("sources"))
