@@ -84,3 +84,19 @@ def test_words_of_the_previous_sentence_count_more_when_the_sentence_leans_on_it
     assert leaning["anaphor"] == 1.0
     assert leaning["context_anaphor"] == leaning["context"] > 0
     assert by_text["A centrifugal pump moves water in many mills."]["anaphor"] == 0.0
+
+
+def test_a_where_question_prefers_a_passage_naming_a_place_by_a_place_noun(
+    tmp_path: Path,
+) -> None:
+    db = _base(
+        tmp_path,
+        "The raid took place at dawn, officials said.\n\n"
+        "The raid took place in the capital, officials said.\n\n"
+        "Officials said little else.",
+    )
+    matcher = Matcher(connect(db, readonly=True))
+    ranking = matcher.rank(matcher.analyse("Where did the raid take place?"))
+    assert ranking.candidates[0].text == "The raid took place in the capital, officials said."
+    assert ranking.candidates[0].features["type_fit"] == 1.0
+    assert ranking.candidates[1].features["type_missing"] == 1.0

@@ -130,6 +130,13 @@ _ROLE_WORDS = frozenset(
 _ANAPHORS = frozenset(
     "he she it they this these that those its their his her him them such there".split()
 )
+_DETERMINERS = frozenset("the a an its their his her this that".split())
+_PLACE_NOUNS = frozenset(
+    """
+    capital city country region town village province state border street district area
+    territory island coast
+    """.split()
+)
 _PLACE_PREPOSITIONS = {"in", "at", "near", "from", "to", "across", "into"}
 _YEAR = re.compile(r"^(1[0-9]{3}|20[0-9]{2})s?$")
 _DIGITS = re.compile(r"^\d+(?:[.,]\d+)*(?:s|st|nd|rd|th)?$")
@@ -695,14 +702,17 @@ def _density(matched: Sequence[str], passage_terms: Sequence[str]) -> float:
 
 
 def _names_a_place(text: str, asked: set[str]) -> bool:
-    """A capitalised word right after "in", "at", "near"... that the question did not name."""
-    tokens = text.split()
-    for token, following in itertools.pairwise(tokens):
-        if (
-            token.lower() in _PLACE_PREPOSITIONS
-            and following[:1].isupper()
-            and fold(following).strip(".,;:'\"") not in asked
-        ):
+    """A place the question did not name, right after "in", "at", "near"...: a capitalised
+    word ("in Baku") or a place noun ("in the capital")."""
+    tokens = [*text.split(), ""]
+    for i, token in enumerate(tokens[:-2]):
+        if token.lower() not in _PLACE_PREPOSITIONS:
+            continue
+        word = tokens[i + 2] if tokens[i + 1].lower() in _DETERMINERS else tokens[i + 1]
+        folded = fold(word).strip(".,;:'\"")
+        if folded in asked:
+            continue
+        if word[:1].isupper() or folded in _PLACE_NOUNS:
             return True
     return False
 
