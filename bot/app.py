@@ -151,6 +151,9 @@ def create_bot(
     `engine` and `options` (discord.py client options) are for tests and benchmarks.
     """
     engine = engine or AnswerEngine(settings.db_path, settings.min_confidence)
+    advice = engine.needs_rebuild()
+    if advice:
+        log.warning(advice)
     if settings.shard_count is None:
         return FactBot(
             settings, engine, extensions=extensions, sync_on_start=sync_on_start, **options

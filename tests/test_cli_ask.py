@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from factbot.answers import AnswerEngine
 from factbot.settings import REPO_ROOT
 
 SQUAD_ARTICLES = REPO_ROOT.parent / "shared" / "bench" / "squad-public" / "articles"
@@ -117,3 +120,28 @@ def test_chat_answers_until_an_empty_line(shared_db: Path) -> None:
     result = factbot("--db", str(shared_db), "chat", stdin="who is hajizade\n\n")
     assert result.returncode == 0, result.stderr
     assert "Hajizada" in result.stdout
+
+
+def test_a_base_indexed_by_an_older_factbot_still_answers_and_asks_for_a_rebuild(
+    built_db: Path, tmp_path: Path
+) -> None:
+    assert AnswerEngine(built_db).needs_rebuild() is None
+    old = tmp_path / "old.db"
+    shutil.copy(built_db, old)
+    with sqlite3.connect(old) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'text_processing'")
+    result = factbot("--db", str(old), "ask", "--json", "who heads sputnik azerbaijan")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["answered"]
+    assert "indexed by an older factbot" in result.stderr and "factbot build" in result.stderr
+    rebuilt = factbot("--db", str(old), "build", "--force")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert AnswerEngine(old).needs_rebuild() is None
+
+
+def test_an_ingested_base_is_current_from_the_start(tmp_path: Path) -> None:
+    article = tmp_path / "a.md"
+    article.write_text("# A\n\nThe committee met in Paris on Monday.\n", encoding="utf-8")
+    db = tmp_path / "a.db"
+    assert factbot("--db", str(db), "ingest", str(article)).returncode == 0
+    assert AnswerEngine(db).needs_rebuild() is None

@@ -24,7 +24,13 @@ from factbot.errors import InputError
 from factbot.matcher import Candidate, Matcher
 from factbot.models import Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
-from factbot.store import connect, database_error, require_schema, source_from_row
+from factbot.store import (
+    connect,
+    database_error,
+    require_schema,
+    source_from_row,
+    text_processing_is_current,
+)
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +136,15 @@ class AnswerEngine:
         self._local = threading.local()
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
+
+    def needs_rebuild(self) -> str | None:
+        """Why the base should be rebuilt though it answers (indexed by an older factbot)."""
+        if text_processing_is_current(self._matcher().db):
+            return None
+        return (
+            f"The fact base at {self.db_path} was indexed by an older factbot; answers may miss "
+            "some words until it is rebuilt (`factbot build`, or ingest its articles again)."
+        )
 
     def _matcher(self) -> Matcher:
         """This thread's matcher, reopened when the file was replaced, deleted or failed.

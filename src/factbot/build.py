@@ -17,7 +17,7 @@ import sqlite_utils
 from factbot.ingest import add_entity, add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge import FactRecord, Knowledge, load_knowledge
 from factbot.models import Source
-from factbot.store import connect, migrate, utc_now, verify_quotes
+from factbot.store import connect, migrate, record_text_processing, utc_now, verify_quotes
 from factbot.text import index_columns, terms
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
         )
         add_source(db, source, document.body, origin="knowledge")
     write_synonyms(db, knowledge)
+    record_text_processing(db)
     if knowledge.synonyms_text:
         db.table("meta").upsert(
             {"key": SYNONYMS_FILE_KEY, "value": knowledge.synonyms_text}, pk="key"

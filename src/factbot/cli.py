@@ -64,7 +64,11 @@ class Context:
                 err=True,
             )
             rebuild(self.settings.knowledge_dir, self.db_path, Actor.os_user())
-        return AnswerEngine(self.db_path, self.settings.min_confidence)
+        engine = AnswerEngine(self.db_path, self.settings.min_confidence)
+        advice = engine.needs_rebuild()
+        if advice:
+            click.echo(advice, err=True)
+        return engine
 
 
 class UsageFailure(click.ClickException):

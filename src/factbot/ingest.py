@@ -20,7 +20,14 @@ from factbot.models import Source
 from factbot.names import find_entities
 from factbot.segment import document_title, paragraphs, segment
 from factbot.speakers import speakers
-from factbot.store import connect, migrate, transaction, utc_now, verify_quotes
+from factbot.store import (
+    connect,
+    migrate,
+    record_text_processing,
+    transaction,
+    utc_now,
+    verify_quotes,
+)
 from factbot.text import STOPWORDS, fold, index_columns, terms, words
 
 MAX_DOCUMENT_CHARS = 2_000_000
@@ -334,8 +341,11 @@ def ingest_paths(
     try:
         migrate(db)
         with transaction(db):
+            fresh = db["passages"].count == 0
             reports = [ingest_file(db, path, outlet, url, published) for path in paths]
             finish_ingest(db)
+            if fresh:
+                record_text_processing(db)
             verify_quotes(db)
         return reports
     finally:

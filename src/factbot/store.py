@@ -18,8 +18,10 @@ import sqlite_utils
 
 from factbot.errors import DatabaseError
 from factbot.models import Entity, Source
+from factbot.text import TEXT_PROCESSING_VERSION
 
 SCHEMA_VERSION_KEY = "schema_version"
+TEXT_PROCESSING_KEY = "text_processing"
 FTS_TOKENIZE = "unicode61"
 REBUILD_HINT = "Rebuild it from knowledge/ with: factbot --db {path} build"
 READ_ONLY_HINT = (
@@ -335,3 +337,16 @@ def verify_quotes(db: sqlite_utils.Database) -> int:
             raise DatabaseError(f"Passage {passage_id} is not verbatim in its source.")
         checked += 1
     return checked
+
+
+def record_text_processing(db: sqlite_utils.Database) -> None:
+    """Note that every passage of the base was indexed by this version's text processing."""
+    db.table("meta").upsert(
+        {"key": TEXT_PROCESSING_KEY, "value": str(TEXT_PROCESSING_VERSION)}, pk="key"
+    )
+
+
+def text_processing_is_current(db: sqlite_utils.Database) -> bool:
+    """False for a base indexed (wholly or partly) by another version of the text processing."""
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [TEXT_PROCESSING_KEY]).fetchone()
+    return row is not None and row[0] == str(TEXT_PROCESSING_VERSION)
