@@ -101,7 +101,7 @@ _TIME_WORDS = frozenset(_MONTHS + _WEEKDAYS) | frozenset(
     """
     yesterday today tomorrow tonight earlier later ago week weeks month months year years
     day days decade decades century centuries morning evening night hour hours period era
-    age season weekend annual annually during since until
+    age season weekend annual annually
     """.split()
 )
 _NUMBER_WORDS = frozenset(
