@@ -20,8 +20,8 @@ QUESTIONS = [
     for line in (REPO_ROOT / "bench" / "incident_questions.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
-ANSWERED_FLOOR = 0.92
-ABSTAINED_FLOOR = 0.90
+ANSWERED_FLOOR = 0.95
+ABSTAINED_FLOOR = 0.80
 
 
 @pytest.fixture(scope="module")
