@@ -53,10 +53,10 @@ ALIAS_MIN_SCORE = 88.0
 
 # Weights of the ranking score and of the confidence model, fitted by `bench/calibrate.py`: ranking
 # on the incident dev questions and the six public SQuAD articles (two-fold cross-validation by
-# article gives 78.3% top-1 on unseen articles); confidence on the incident questions alone.
+# article gives 78.6% top-1 on unseen articles); confidence on the incident questions alone.
 # Fitted on the SQuAD ones too, it learns to ignore unknown words, which tell the incident's
 # off-topic questions apart, and separates SQuAD's unanswerable questions no better (best mean
-# of the two rates 51.4% either way).
+# of the two rates about 51.5% either way).
 RANK_WEIGHTS = {
     "coverage": 1.0,
     "exact": 0.233,
