@@ -142,6 +142,7 @@ CONFIDENCE_SIGNS = {
     "margin": 1,
     "matched_idf": 1,
     "type_missing": -1,
+    "context": 1,
 }
 
 

@@ -79,15 +79,16 @@ RANK_WEIGHTS = {
     "bm25": 0.596,
 }
 CONFIDENCE_WEIGHTS = {
-    "bias": -2.316,
-    "coverage": 4.188,
-    "proximity": 0.497,
-    "type_fit": 0.086,
-    "entity": 0.75,
-    "unknown": -4.933,
-    "margin": 0.791,
-    "matched_idf": 0.753,
-    "type_missing": -4.687,
+    "bias": -3.217,
+    "coverage": 4.77,
+    "proximity": 0.663,
+    "type_fit": 0.0,
+    "entity": 1.02,
+    "unknown": -4.287,
+    "margin": 0.766,
+    "matched_idf": 0.725,
+    "type_missing": -4.736,
+    "context": 4.548,
 }
 
 _MONTHS = """
