@@ -94,6 +94,7 @@ def test_typos_case_and_other_spellings_still_find_the_passage(
         "what is the capital of france",
         "is there a war between russia and azerbaijan",
         "Почему Россия закрыла границу?",
+        "who leads the prosecutor general's office",
     ],
 )
 def test_questions_the_sources_do_not_answer_are_abstained(shared_db: Path, question: str) -> None:

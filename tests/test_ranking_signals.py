@@ -100,3 +100,19 @@ def test_a_where_question_prefers_a_passage_naming_a_place_by_a_place_noun(
     assert ranking.candidates[0].text == "The raid took place in the capital, officials said."
     assert ranking.candidates[0].features["type_fit"] == 1.0
     assert ranking.candidates[1].features["type_missing"] == 1.0
+
+
+def test_who_is_or_leads_wants_a_person_and_who_did_accepts_an_organisation(
+    tmp_path: Path,
+) -> None:
+    db = _base(
+        tmp_path,
+        "A criminal case has been opened by the Prosecutor General's Office.\n\n"
+        "The office is in the old town.",
+    )
+    matcher = Matcher(connect(db, readonly=True))
+    leads = matcher.rank(matcher.analyse("Who leads the Prosecutor General's Office?"))
+    opened = matcher.rank(matcher.analyse("Who opened a criminal case?"))
+    assert leads.candidates[0].features["type_missing"] == 1.0
+    assert opened.candidates[0].text.startswith("A criminal case")
+    assert opened.candidates[0].features["type_fit"] == 1.0
