@@ -604,7 +604,8 @@ class Matcher:
             "when": lambda: any(w in _TIME_WORDS or _YEAR.match(w) for w in new_words),
             "where": lambda: "place" in kinds or _names_a_place(text, asked),
             "how_many": lambda: has_number,
-            "why": lambda: bool(_CAUSE_WORDS & new_words),
+            # "What triggered the reaction?": the cause stands next to the question's own verb.
+            "why": lambda: bool(_CAUSE_WORDS & set(passage_words)),
         }
         fit = fits.get(question.intent)
         open_question = question.intent in {"what", "about", "how", "yes_no"}
