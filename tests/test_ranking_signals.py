@@ -116,3 +116,20 @@ def test_who_is_or_leads_wants_a_person_and_who_did_accepts_an_organisation(
     assert leads.candidates[0].features["type_missing"] == 1.0
     assert opened.candidates[0].text.startswith("A criminal case")
     assert opened.candidates[0].features["type_fit"] == 1.0
+
+
+def test_a_word_the_sources_lack_but_have_a_synonym_of_counts_as_found(shared_db: Path) -> None:
+    matcher = Matcher(connect(shared_db, readonly=True))
+    question = matcher.analyse("how many sputnik employees were detained")
+    assert "employe" in question.terms and "employe" not in question.unknown_terms
+    assert question.alternatives["employe"] == ("staff",)
+
+
+def test_a_how_many_question_wants_a_number_next_to_what_it_counts(shared_db: Path) -> None:
+    matcher = Matcher(connect(shared_db, readonly=True))
+    staff = matcher.rank(matcher.analyse("how many sputnik employees were detained"))
+    officers = matcher.rank(matcher.analyse("how many police officers were arrested"))
+    assert "two Russian staff" in staff.candidates[0].text
+    assert staff.candidates[0].features["type_fit"] == 1.0
+    # "two Azerbaijani nationals were arrested" counts nationals, not officers.
+    assert all(c.features["type_missing"] == 1.0 for c in officers.candidates if "two" in c.text)
