@@ -363,7 +363,7 @@ class Matcher:
             return ()
         start = bisect.bisect_left(self.sorted_terms, term[:VARIANT_MIN_PREFIX])
         found = []
-        for known in itertools.islice(self.sorted_terms, start, start + VARIANT_SCAN):
+        for known in self.sorted_terms[start : start + VARIANT_SCAN]:
             if not known.startswith(term[:VARIANT_MIN_PREFIX]):
                 break
             shared = _shared_prefix(term, known)
@@ -398,7 +398,7 @@ class Matcher:
             return None
         start = bisect.bisect_left(self.sorted_terms, term)
         found = []
-        for known in itertools.islice(self.sorted_terms, start, start + 50):
+        for known in self.sorted_terms[start : start + 50]:
             if not known.startswith(term):
                 break
             if len(known) - len(term) <= 4:
