@@ -54,11 +54,12 @@ FOREIGN_QUESTION_WORDS = {
 }
 
 # Their function words, folded: dropped like English stopwords rather than counted as words the
-# sources never use. Folded spellings that are English words ("bash", "var") are left out.
+# sources never use. Folded spellings that are English words ("bash", "var", "pro", "ego") are
+# left out.
 FOREIGN_STOPWORDS = frozenset(
     """
     v vo na i o ob obo s so po iz za u k ko ot do eto etot eta eti byl byla bylo byli budet
-    li ne ni on ona oni ono ego ee ikh im my vy ya pri pro dlya cherez posle pered mezhdu ili
+    li ne ni on ona oni ono ee ikh im my vy ya pri dlya cherez posle pered mezhdu ili
     a no zhe uzhe tam tut takoy takaya takoe takie seychas proizoshlo sluchilos yest' est'
     va ila uchun haqqinda bu o da daha olub oldu olan edib etdi idi ki ya vaxt na
     """.split()
