@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -361,15 +361,22 @@ class Matcher:
         """Known terms that are other forms of `term` by a long shared beginning."""
         if len(term) < VARIANT_MIN_PREFIX:
             return ()
-        start = bisect.bisect_left(self.sorted_terms, term[:VARIANT_MIN_PREFIX])
+        return tuple(
+            known
+            for known in self._known_starting_with(term[:VARIANT_MIN_PREFIX], VARIANT_SCAN)
+            if known != term
+            and _shared_prefix(term, known) >= VARIANT_PREFIX_SHARE * min(len(term), len(known))
+        )
+
+    def _known_starting_with(self, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` known terms beginning with `prefix`, in sorted order."""
+        start = bisect.bisect_left(self.sorted_terms, prefix)
         found = []
-        for known in self.sorted_terms[start : start + VARIANT_SCAN]:
-            if not known.startswith(term[:VARIANT_MIN_PREFIX]):
+        for known in self.sorted_terms[start : start + limit]:
+            if not known.startswith(prefix):
                 break
-            shared = _shared_prefix(term, known)
-            if known != term and shared >= VARIANT_PREFIX_SHARE * min(len(term), len(known)):
-                found.append(known)
-        return tuple(found)
+            found.append(known)
+        return found
 
     def _terms_for(self, word: str, entity_ids: Collection[str]) -> list[str | None]:
         """The indexed term(s) a question word stands for; [None] when it is unknown.
@@ -396,13 +403,7 @@ class Matcher:
         """
         if len(term) < TYPO_MIN_LENGTH:
             return None
-        start = bisect.bisect_left(self.sorted_terms, term)
-        found = []
-        for known in self.sorted_terms[start : start + 50]:
-            if not known.startswith(term):
-                break
-            if len(known) - len(term) <= 4:
-                found.append(known)
+        found = [k for k in self._known_starting_with(term, 50) if len(k) - len(term) <= 4]
         return max(found, key=lambda t: (self.df[t], t)) if found else None
 
     def _correct(self, word: str) -> str | None:
@@ -589,20 +590,26 @@ class Matcher:
         kinds = {self.entity_kind.get(e) for e in passage_entities - set(question.entities)}
         new_names = names - asked
         has_name = bool(kinds & {"person", "organisation"}) or bool(new_names)
-        # A capitalised word that belongs to no known entity may be a person; one that is part
-        # of a known place or organisation ("Azerbaijan", "Prosecutor General's Office") is not.
-        known = {t for e in passage_entities for t in self.entity_terms.get(e, ())}
-        has_person = "person" in kinds or any(stem(n) not in known for n in new_names)
         has_number = any(w in _NUMBER_WORDS or _DIGITS.match(w) for w in new_words)
-        if _asks_identity(question.words):
-            # "Who is / who leads X?" wants a person (maybe the one the question names by role)
-            # or a role; "Who confirmed the raid?" is answered by a ministry as often.
-            mentioned = {self.entity_kind.get(e) for e in passage_entities}
-            who_fits = "person" in mentioned or has_person
-        else:
-            who_fits = has_person or has_name
-        fits = {
-            "who": lambda: who_fits or bool(_ROLE_WORDS & new_words),
+
+        def who_fits() -> bool:
+            if _ROLE_WORDS & new_words:
+                return True
+            # A capitalised word that belongs to no known entity may be a person; one that is
+            # part of a known place or organisation ("Azerbaijan", "Prosecutor General's
+            # Office") is not.
+            known = {t for e in passage_entities for t in self.entity_terms.get(e, ())}
+            has_person = "person" in kinds or any(stem(n) not in known for n in new_names)
+            if _asks_identity(question.words):
+                # "Who is / who leads X?" wants a person (maybe the one the question names by
+                # role); "Who confirmed the raid?" is answered by a ministry as often.
+                return has_person or any(
+                    self.entity_kind.get(e) == "person" for e in passage_entities
+                )
+            return has_person or has_name
+
+        fits: dict[str, Callable[[], bool]] = {
+            "who": who_fits,
             "when": lambda: any(w in _TIME_WORDS or _YEAR.match(w) for w in new_words),
             "where": lambda: "place" in kinds or _names_a_place(text, asked),
             "how_many": lambda: _counts_something_asked(question, passage_words),
