@@ -17,7 +17,14 @@ import sqlite_utils
 from factbot.ingest import add_entity, add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge import FactRecord, Knowledge, load_knowledge
 from factbot.models import Source
-from factbot.store import connect, migrate, record_text_processing, utc_now, verify_quotes
+from factbot.store import (
+    connect,
+    migrate,
+    record_text_processing,
+    set_meta,
+    utc_now,
+    verify_quotes,
+)
 from factbot.text import index_columns, terms
 
 log = logging.getLogger(__name__)
@@ -99,9 +106,7 @@ def write_knowledge(db: sqlite_utils.Database, knowledge: Knowledge) -> None:
     write_synonyms(db, knowledge)
     record_text_processing(db)
     if knowledge.synonyms_text:
-        db.table("meta").upsert(
-            {"key": SYNONYMS_FILE_KEY, "value": knowledge.synonyms_text}, pk="key"
-        )
+        set_meta(db, SYNONYMS_FILE_KEY, knowledge.synonyms_text)
     texts = {d.id: d.body for d in knowledge.sources}
     for fact in knowledge.facts:
         insert_fact(db, fact, texts[fact.source])

@@ -40,7 +40,7 @@ from factbot.editing import (
 from factbot.errors import DatabaseError, InputError, KnowledgeError
 from factbot.ingest import add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge import EntityRecord, FactRecord, Knowledge, load_knowledge, read_source
-from factbot.store import DatabaseUnavailable, migrate, source_from_row
+from factbot.store import DatabaseUnavailable, meta_value, migrate, set_meta, source_from_row
 from factbot.text import words
 
 log = logging.getLogger(__name__)
@@ -91,19 +91,10 @@ def knowledge_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _meta(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
-
-
 def pending_edits(db: sqlite_utils.Database, root: Path) -> list[str]:
     """What a rebuild from `root` would lose: changes since the last sync, and sources added
     outside the change history (`factbot ingest`) that `root` does not hold."""
-    synced = int(_meta(db, _SYNCED) or 0)
+    synced = int(meta_value(db, _SYNCED) or 0)
     rows = db.execute(
         "SELECT id, action, target, actor FROM changes WHERE id > ? AND action != 'build' ORDER BY id",
         [synced],
@@ -222,7 +213,7 @@ def render_knowledge(db: sqlite_utils.Database, root: Path) -> dict[Path, str]:
         files[Path(OVERRIDES_FILE)] = overrides
     # Synonyms are not edited through the base: a folder that has the file keeps its own, one
     # that has none (an export elsewhere) gets the file the base was built from.
-    synonyms = _meta(db, SYNONYMS_FILE_KEY)
+    synonyms = meta_value(db, SYNONYMS_FILE_KEY)
     if synonyms and not (root / "synonyms.toml").exists():
         files[Path("synonyms.toml")] = synonyms
     return files
@@ -418,7 +409,7 @@ def export_knowledge(base: FactBase, root: Path, *, force: bool = False) -> Expo
     unless forced, because those changes would otherwise vanish without anyone deciding so.
     """
     with base.write() as db:
-        recorded = _meta(db, _DIGEST)
+        recorded = meta_value(db, _DIGEST)
         if not force and recorded and knowledge_files(root) and knowledge_digest(root) != recorded:
             raise InputError(
                 f"The files in {root} changed since the fact base was last built or exported; "
@@ -435,9 +426,9 @@ def export_knowledge(base: FactBase, root: Path, *, force: bool = False) -> Expo
     )
     digest = knowledge_digest(root)
     with base.write() as db:
-        synced = max(last, int(_meta(db, _SYNCED) or 0))
-        _set_meta(db, _SYNCED, str(synced))
-        _set_meta(db, _DIGEST, digest)
+        synced = max(last, int(meta_value(db, _SYNCED) or 0))
+        set_meta(db, _SYNCED, str(synced))
+        set_meta(db, _DIGEST, digest)
     log.info("exported %s: %d file(s) written", root, len(written))
     return ExportReport(root, written, len(files) - len(written), synced)
 
@@ -784,6 +775,6 @@ def _finish(
     if discarded:
         reason += f", discarding {discarded} unexported edit(s) (--force; a backup was taken first)"
     change = record_change(db, actor, "build", f"knowledge:{root}", None, after, reason)
-    _set_meta(db, _SYNCED, str(change.id))
-    _set_meta(db, _DIGEST, digest)
+    set_meta(db, _SYNCED, str(change.id))
+    set_meta(db, _DIGEST, digest)
     bump_revision(db)

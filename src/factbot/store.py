@@ -339,14 +339,21 @@ def verify_quotes(db: sqlite_utils.Database) -> int:
     return checked
 
 
+def meta_value(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    """Plain SQL, so it joins whatever transaction is open instead of committing one."""
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+
 def record_text_processing(db: sqlite_utils.Database) -> None:
     """Note that every passage of the base was indexed by this version's text processing."""
-    db.table("meta").upsert(
-        {"key": TEXT_PROCESSING_KEY, "value": str(TEXT_PROCESSING_VERSION)}, pk="key"
-    )
+    set_meta(db, TEXT_PROCESSING_KEY, str(TEXT_PROCESSING_VERSION))
 
 
 def text_processing_is_current(db: sqlite_utils.Database) -> bool:
     """False for a base indexed (wholly or partly) by another version of the text processing."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [TEXT_PROCESSING_KEY]).fetchone()
-    return row is not None and row[0] == str(TEXT_PROCESSING_VERSION)
+    return meta_value(db, TEXT_PROCESSING_KEY) == str(TEXT_PROCESSING_VERSION)
