@@ -2,8 +2,10 @@
 
 Usage: python bench/calibrate.py [--scale S]
 
-Collects every candidate's features once, then (1) fits the ranking weights by a listwise
-softmax loss and (2) fits the confidence model (logistic regression on the top
+Collects every candidate's features once (with its meaning similarity to the question), then
+(1) fits two sets of ranking weights by a listwise softmax loss: on word evidence alone
+(RANK_WEIGHTS) and with the meaning similarity (SEMANTIC_RANK_WEIGHTS, used when the first set
+leaves the top two within SEMANTIC_MARGIN), and (2) fits the confidence model (logistic regression on the top
 candidate's features: 1 when it holds the answer of an answerable question, else 0). It prints
 both dicts to paste into `factbot/matcher.py`. Data: the incident questions and the six public
 SQuAD articles. Before the final fit on all of them it prints a two-fold cross-validation by
@@ -24,7 +26,16 @@ from accuracy import INCIDENT_QUESTIONS, SQUAD_DIR, holds_answer, load_jsonl
 
 from factbot.build import build_fact_base
 from factbot.ingest import ingest_paths
-from factbot.matcher import CONFIDENCE_WEIGHTS, RANK_WEIGHTS, Matcher, unknown_share
+from factbot.matcher import (
+    CONFIDENCE_WEIGHTS,
+    RANK_WEIGHTS,
+    SEMANTIC_MARGIN,
+    SEMANTIC_RANK_WEIGHTS,
+    Matcher,
+    undecided,
+    unknown_share,
+    weighted,
+)
 from factbot.settings import REPO_ROOT
 from factbot.store import connect
 
@@ -49,6 +60,12 @@ def collect(matcher: Matcher, questions: Sequence[dict[str, object]], key: str) 
         ranking = matcher.rank(question, limit=1000)
         expected = q.get(key) or []
         assert isinstance(expected, list)
+        rowids = [c.rowid for c in ranking.candidates]
+        similarity = matcher.semantic_similarities(question, rowids) if rowids else {}
+        if similarity is None:
+            raise SystemExit("no meaning vectors: is the sentence encoder installed?")
+        for candidate in ranking.candidates:
+            candidate.features["semantic"] = similarity[candidate.rowid]
         items.append(
             Item(
                 answerable=bool(q["answerable"]),
@@ -60,22 +77,43 @@ def collect(matcher: Matcher, questions: Sequence[dict[str, object]], key: str) 
     return items
 
 
-def top_index(item: Item, weights: dict[str, float]) -> int | None:
+@dataclass(frozen=True)
+class Ranker:
+    """The matcher's cascade: word weights, and meaning weights when the top two are close."""
+
+    words: dict[str, float]
+    meaning: dict[str, float] | None = None
+    margin: float = SEMANTIC_MARGIN
+
+    def scores(self, item: Item) -> tuple[list[float], bool]:
+        """The candidates' scores, and whether the meaning weights gave them."""
+        scores = [weighted(self.words, f) for f in item.features]
+        if self.meaning is not None and undecided(scores, self.margin):
+            return [weighted(self.meaning, f) for f in item.features], True
+        return scores, False
+
+
+def top_index(item: Item, ranker: Ranker) -> int | None:
     if not item.features:
         return None
-    scores = [sum(weights[k] * f[k] for k in weights) for f in item.features]
+    scores, _ = ranker.scores(item)
     return max(range(len(scores)), key=lambda i: (scores[i], -i))
 
 
-def top1(items: Sequence[Item], weights: dict[str, float]) -> float:
+def top1(items: Sequence[Item], ranker: Ranker) -> float:
     answerable = [i for i in items if i.answerable]
     if not answerable:
         return math.nan
     hits = 0
     for item in answerable:
-        index = top_index(item, weights)
+        index = top_index(item, ranker)
         hits += index is not None and item.correct[index]
     return hits / len(answerable)
+
+
+def encoded_share(items: Sequence[Item], ranker: Ranker) -> float:
+    """Share of questions for which the matcher would encode the question."""
+    return sum(bool(i.features) and ranker.scores(i)[1] for i in items) / max(1, len(items))
 
 
 def fit_rank(
@@ -116,13 +154,13 @@ def fit_rank(
     return learnt
 
 
-def confidence_rows(items: Sequence[Item], weights: dict[str, float]) -> list[tuple[dict[str, float], int]]:
+def confidence_rows(items: Sequence[Item], ranker: Ranker) -> list[tuple[dict[str, float], int]]:
     rows = []
     for item in items:
-        index = top_index(item, weights)
+        index = top_index(item, ranker)
         if index is None:
             continue
-        scores = sorted((sum(weights[k] * f[k] for k in weights) for f in item.features), reverse=True)
+        scores = sorted(ranker.scores(item)[0], reverse=True)
         margin = scores[0] - scores[1] if len(scores) > 1 else scores[0]
         x = dict(item.features[index])
         x["unknown"] = item.unknown
@@ -185,26 +223,47 @@ def main() -> None:
             ingest_paths(db, [SQUAD_DIR / "articles" / f"{article}.md"])
             by_article[article] = collect(matcher_for(db), [q for q in questions if q["article"] == article], "answers")
     squad = [item for items in by_article.values() for item in items]
-    print(f"current weights: SQuAD top-1 {top1(squad, RANK_WEIGHTS):.1%}, incident {top1(incident, RANK_WEIGHTS):.1%}")
+    current = Ranker(RANK_WEIGHTS, SEMANTIC_RANK_WEIGHTS)
+    print(f"current weights: SQuAD top-1 {top1(squad, current):.1%}, incident {top1(incident, current):.1%}")
+    meaning_start = {**RANK_WEIGHTS, "semantic": SEMANTIC_RANK_WEIGHTS.get("semantic") or 0.5}
     # Two-fold cross-validation by article: what the fit does on articles it has not seen.
-    hits = answerable = 0
+    margins = (0.0, 0.05, 0.1, 0.2, 0.3, math.inf)
+    hits = dict.fromkeys(margins, 0)
+    encoded = dict.fromkeys(margins, 0.0)
+    answerable = 0
     for fold in FOLDS:
         train = [i for a, items in by_article.items() if a in fold for i in items]
         test = [i for a, items in by_article.items() if a not in fold for i in items]
-        weights = fit_rank(train + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
+        word_weights = fit_rank(train + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
+        meaning_weights = fit_rank(train + incident * INCIDENT_WEIGHT, meaning_start, scale=args.scale)
         n = sum(i.answerable for i in test)
-        hits += round(top1(test, weights) * n)
         answerable += n
-        print(f"  fitted on {sorted(fold)}: top-1 on the other articles {top1(test, weights):.1%}")
-    print(f"cross-validated SQuAD top-1: {hits / answerable:.1%}")
-    weights = fit_rank(squad + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
-    print(f"fitted on all:   SQuAD top-1 {top1(squad, weights):.1%} (in-sample), incident {top1(incident, weights):.1%}")
-    print("RANK_WEIGHTS =", weights)
+        for margin in margins:
+            ranker = Ranker(word_weights, meaning_weights, margin)
+            hits[margin] += round(top1(test, ranker) * n)
+            encoded[margin] += encoded_share(test, ranker) * len(test)
+    print("cross-validated SQuAD top-1 by SEMANTIC_MARGIN (0: words only; inf: always meaning):")
+    squad_count = len(squad)
+    for margin in margins:
+        print(f"  margin {margin:>4}: top-1 {hits[margin] / answerable:.1%}, question encoded for {encoded[margin] / squad_count:.0%}")
+    words = fit_rank(squad + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
+    meaning = fit_rank(squad + incident * INCIDENT_WEIGHT, meaning_start, scale=args.scale)
+    for margin in margins:
+        trial = Ranker(words, meaning, margin)
+        print(f"  fitted on all, margin {margin:>4}: SQuAD {top1(squad, trial):.1%}, incident {top1(incident, trial):.1%}")
+    ranker = Ranker(words, meaning, SEMANTIC_MARGIN)
+    print(
+        f"fitted on all, margin {SEMANTIC_MARGIN}: SQuAD top-1 {top1(squad, ranker):.1%} (in-sample), "
+        f"incident {top1(incident, ranker):.1%}; encoded for {encoded_share(squad, ranker):.0%} of SQuAD "
+        f"and {encoded_share(incident, ranker):.0%} of incident questions"
+    )
+    print("RANK_WEIGHTS =", words)
+    print("SEMANTIC_RANK_WEIGHTS =", meaning)
     names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
     # On the incident questions alone: fitted on the SQuAD ones too, the model learns to ignore
     # unknown words (SQuAD's unanswerable questions rarely have any), and the incident's
     # off-topic questions are told apart by them (see matcher.CONFIDENCE_WEIGHTS).
-    confidence = fit_confidence(confidence_rows(incident, weights), names)
+    confidence = fit_confidence(confidence_rows(incident, ranker), names)
     print("CONFIDENCE_WEIGHTS =", confidence)
 
 

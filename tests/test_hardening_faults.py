@@ -588,7 +588,7 @@ article = " ".join(f"Minister {n} visited Gyumri on day {n} and said the talks w
 print("ready", flush=True)
 for i in range(1, 100_000):
     if i % 2:
-        edit_fact(base, actor, sys.argv[2], FactPatch(note=f"note {i}"), f"edit {i}")
+        edit_fact(base, actor, sys.argv[2], FactPatch(note=f"note {sys.argv[3]}-{i}"), f"edit {i}")
     else:
         add_source(base, actor, SourceDraft(f"Report {sys.argv[3]}-{i}. " + article, source_id=f"loop-{sys.argv[3]}-{i}"), f"add {i}")
     print(i, flush=True)

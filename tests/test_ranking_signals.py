@@ -133,3 +133,16 @@ def test_a_how_many_question_wants_a_number_next_to_what_it_counts(shared_db: Pa
     assert staff.candidates[0].features["type_fit"] == 1.0
     # "two Azerbaijani nationals were arrested" counts nationals, not officers.
     assert all(c.features["type_missing"] == 1.0 for c in officers.candidates if "two" in c.text)
+
+
+def test_a_curated_fact_stands_for_the_article_sentence_it_quotes(built_db: Path) -> None:
+    matcher = Matcher(connect(built_db, readonly=True))
+    ranking = matcher.rank(matcher.analyse("What did Azerbaijan protest about torture?"), limit=20)
+    best = ranking.candidates[0]
+    assert best.kind == "fact" and best.passage_id == "azerbaijan-protests-torture"
+    overlapping = [
+        c
+        for c in ranking.candidates[1:]
+        if c.source_id == best.source_id and c.start < best.end and best.start < c.end
+    ]
+    assert overlapping == [], "the sentence the fact quotes is not offered a second time"

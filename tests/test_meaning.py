@@ -1,0 +1,147 @@
+"""Meaning vectors: stored for every passage however it arrives, used only to settle close calls,
+and never needed for an answer."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import factbot.matcher
+from factbot.answers import AnswerEngine
+from factbot.build import build_fact_base
+from factbot.editing import Actor, FactBase, FactPatch, edit_fact
+from factbot.ingest import ingest_paths
+from factbot.matcher import Matcher
+from factbot.meaning import MODEL_ID, default_encoder, from_blob
+from factbot.store import connect
+
+TORTURE = "azerbaijan-protests-torture"
+EDITOR = Actor.os_user("editor")
+
+
+def encoder():  # type: ignore[no-untyped-def]
+    loaded = default_encoder()
+    assert loaded is not None, "the sentence encoder ships with the package"
+    return loaded
+
+
+def vectors(db: Path) -> dict[int, bytes]:
+    conn = sqlite3.connect(db)
+    try:
+        return dict(conn.execute("SELECT rowid, vector FROM passage_vectors ORDER BY rowid"))
+    finally:
+        conn.close()
+
+
+def active_rowids(db: Path) -> set[int]:
+    conn = sqlite3.connect(db)
+    try:
+        return {r for (r,) in conn.execute("SELECT rowid FROM passages WHERE status = 'active'")}
+    finally:
+        conn.close()
+
+
+def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
+    model = encoder()
+    asked = model.encode("What does Baku demand?")
+    answer = model.encode("Baku has called for a full investigation.")
+    unrelated = model.encode("The museum opens at nine on weekdays.")
+    assert abs(float(np.linalg.norm(asked)) - 1.0) < 1e-5
+    assert float(asked @ answer) > float(asked @ unrelated) + 0.2
+
+
+def test_every_active_passage_has_a_vector_of_the_current_model_after_a_build(
+    built_db: Path,
+) -> None:
+    assert set(vectors(built_db)) == active_rowids(built_db)
+    db = connect(built_db, readonly=True)
+    assert db.execute("SELECT value FROM meta WHERE key = 'meaning_model'").fetchone()[0] == MODEL_ID
+
+
+def test_an_ingested_article_gets_vectors_for_its_passages(tmp_path: Path) -> None:
+    article = tmp_path / "report.md"
+    article.write_text("# Report\n\nThe bridge reopened on Monday.\n\nTraffic was light.\n")
+    db = tmp_path / "base.db"
+    ingest_paths(db, [article])
+    stored = vectors(db)
+    assert set(stored) == active_rowids(db) and len(stored) == 2
+
+
+def test_an_edited_quote_gets_a_fresh_vector(built_db: Path) -> None:
+    conn = sqlite3.connect(built_db)
+    rowid = conn.execute("SELECT rowid FROM passages WHERE id = ?", [TORTURE]).fetchone()[0]
+    conn.close()
+    before = vectors(built_db)[rowid]
+    new_quote = "Azerbaijan’s Foreign Ministry summoned Russia’s charge d’affaires"
+    edit_fact(FactBase(built_db), EDITOR, TORTURE, FactPatch(quote=new_quote), "shorter quote")
+    after = vectors(built_db)[rowid]
+    assert after != before
+    assert np.allclose(from_blob(after), encoder().encode(new_quote), atol=2e-3)
+
+
+def test_vectors_are_the_same_whether_or_not_the_process_computed_them_before(
+    tmp_path: Path, knowledge_dir: Path
+) -> None:
+    build_fact_base(knowledge_dir, tmp_path / "a.db")
+    encoder().encode_passage.cache_clear()
+    build_fact_base(knowledge_dir, tmp_path / "b.db")
+    assert vectors(tmp_path / "a.db") == vectors(tmp_path / "b.db")
+
+
+def _two_close_passages(tmp_path: Path) -> Path:
+    article = tmp_path / "article.md"
+    article.write_text(
+        "# Flood report\n\n"
+        "Farmers in Gyumri demanded compensation for the flooded fields.\n\n"
+        "Farmers in Gyumri attended the opening of the new museum.\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "base.db"
+    ingest_paths(db, [article])
+    return db
+
+
+def test_meaning_settles_a_question_that_words_leave_undecided(tmp_path: Path) -> None:
+    db = _two_close_passages(tmp_path)
+    question = "What do the farmers in Gyumri want?"
+    by_words = Matcher(connect(db, readonly=True), meaning=False)
+    scores = [c.score for c in by_words.rank(by_words.analyse(question)).candidates]
+    assert factbot.matcher.undecided(scores), "the two passages share the question's words"
+    matcher = Matcher(connect(db, readonly=True))
+    best = matcher.rank(matcher.analyse(question)).candidates[0]
+    assert "semantic" in best.features
+    assert best.text.startswith("Farmers in Gyumri demanded compensation")
+
+
+def test_a_clear_word_match_is_answered_without_encoding_the_question(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _two_close_passages(tmp_path)
+    matcher = Matcher(connect(db, readonly=True))
+    monkeypatch.setattr(factbot.matcher, "default_encoder", lambda: pytest.fail("encoded"))
+    best = matcher.rank(matcher.analyse("Who attended the opening of the museum?")).candidates[0]
+    assert best.text.startswith("Farmers in Gyumri attended")
+
+
+def test_a_base_built_before_meaning_vectors_still_answers_by_words(built_db: Path) -> None:
+    conn = sqlite3.connect(built_db)
+    with conn:
+        conn.execute("DELETE FROM passage_vectors")
+        conn.execute("DELETE FROM meta WHERE key = 'meaning_model'")
+    conn.close()
+    answer = AnswerEngine(built_db).ask("Who is Yevgeny Belousov?")
+    assert answer.answered and "Belousov" in (answer.quote or "")
+
+
+def test_without_the_encoder_answers_come_from_words(
+    built_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(factbot.matcher, "default_encoder", lambda: None)
+    engine = AnswerEngine(built_db, 0.0)
+    by_words = Matcher(connect(built_db, readonly=True), meaning=False)
+    for question in ("What does Baku want?", "who did azerbaijan summon", "Who is Yevgeny Belousov?"):
+        best = by_words.rank(by_words.analyse(question)).candidates[0]
+        assert engine.ask(question).passage_id == best.passage_id
