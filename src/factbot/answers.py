@@ -22,6 +22,7 @@ import sqlite_utils
 
 from factbot.errors import InputError
 from factbot.matcher import Candidate, Matcher
+from factbot.meaning import default_encoder
 from factbot.models import Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.store import (
@@ -139,12 +140,19 @@ class AnswerEngine:
 
     def needs_rebuild(self) -> str | None:
         """Why the base should be rebuilt though it answers (indexed by an older factbot)."""
-        if text_processing_is_current(self._matcher().db):
-            return None
-        return (
-            f"The fact base at {self.db_path} was indexed by an older factbot; answers may miss "
-            "some words until it is rebuilt (`factbot build`, or ingest its articles again)."
-        )
+        matcher = self._matcher()
+        if not text_processing_is_current(matcher.db):
+            return (
+                f"The fact base at {self.db_path} was indexed by an older factbot; answers may miss "
+                "some words until it is rebuilt (`factbot build`, or ingest its articles again)."
+            )
+        if not matcher.has_vectors and default_encoder() is not None:
+            return (
+                f"The fact base at {self.db_path} has no meaning vectors (built by an older "
+                "factbot); close calls are decided on words alone until it is rebuilt "
+                "(`factbot build`, or ingest its articles again)."
+            )
+        return None
 
     def _matcher(self) -> Matcher:
         """This thread's matcher, reopened when the file was replaced, deleted or failed.
