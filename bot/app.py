@@ -151,6 +151,7 @@ def create_bot(
     `engine` and `options` (discord.py client options) are for tests and benchmarks.
     """
     engine = engine or AnswerEngine(settings.db_path, settings.min_confidence)
+    engine.prepare()
     advice = engine.needs_rebuild()
     if advice:
         log.warning(advice)

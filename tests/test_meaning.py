@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import factbot.answers
 import factbot.matcher
 from factbot.answers import AnswerEngine
 from factbot.build import build_fact_base
@@ -145,3 +146,12 @@ def test_without_the_encoder_answers_come_from_words(
     for question in ("What does Baku want?", "who did azerbaijan summon", "Who is Yevgeny Belousov?"):
         best = by_words.rank(by_words.analyse(question)).candidates[0]
         assert engine.ask(question).passage_id == best.passage_id
+
+
+def test_prepare_loads_the_encoder_before_the_first_question(
+    built_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = []
+    monkeypatch.setattr(factbot.answers, "default_encoder", lambda: loaded.append(True))
+    AnswerEngine(built_db).prepare()
+    assert loaded == [True]

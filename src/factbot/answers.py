@@ -138,6 +138,12 @@ class AnswerEngine:
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
+    def prepare(self) -> None:
+        """Open the base and load the sentence encoder now (about 0.3 s), so that the first
+        question needing it does not wait; a long-running front end calls this at start."""
+        if self._matcher().has_vectors:
+            default_encoder()
+
     def needs_rebuild(self) -> str | None:
         """Why the base should be rebuilt though it answers (indexed by an older factbot)."""
         matcher = self._matcher()
