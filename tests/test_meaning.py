@@ -59,7 +59,9 @@ def test_every_active_passage_has_a_vector_of_the_current_model_after_a_build(
 ) -> None:
     assert set(vectors(built_db)) == active_rowids(built_db)
     db = connect(built_db, readonly=True)
-    assert db.execute("SELECT value FROM meta WHERE key = 'meaning_model'").fetchone()[0] == MODEL_ID
+    assert (
+        db.execute("SELECT value FROM meta WHERE key = 'meaning_model'").fetchone()[0] == MODEL_ID
+    )
 
 
 def test_an_ingested_article_gets_vectors_for_its_passages(tmp_path: Path) -> None:
@@ -143,7 +145,11 @@ def test_without_the_encoder_answers_come_from_words(
     monkeypatch.setattr(factbot.matcher, "default_encoder", lambda: None)
     engine = AnswerEngine(built_db, 0.0)
     by_words = Matcher(connect(built_db, readonly=True), meaning=False)
-    for question in ("What does Baku want?", "who did azerbaijan summon", "Who is Yevgeny Belousov?"):
+    for question in (
+        "What does Baku want?",
+        "who did azerbaijan summon",
+        "Who is Yevgeny Belousov?",
+    ):
         best = by_words.rank(by_words.analyse(question)).candidates[0]
         assert engine.ask(question).passage_id == best.passage_id
 
