@@ -122,18 +122,30 @@ def test_chat_answers_until_an_empty_line(shared_db: Path) -> None:
     assert "Hajizada" in result.stdout
 
 
-def test_a_base_indexed_by_an_older_factbot_still_answers_and_asks_for_a_rebuild(
-    built_db: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("made_older", "advice"),
+    [
+        (["DELETE FROM meta WHERE key = 'text_processing'"], "indexed by an older factbot"),
+        (
+            ["DELETE FROM passage_vectors", "DELETE FROM meta WHERE key = 'meaning_model'"],
+            "no meaning vectors",
+        ),
+    ],
+    ids=["text processing", "meaning vectors"],
+)
+def test_a_base_built_by_an_older_factbot_still_answers_and_asks_for_a_rebuild(
+    built_db: Path, tmp_path: Path, made_older: list[str], advice: str
 ) -> None:
     assert AnswerEngine(built_db).needs_rebuild() is None
     old = tmp_path / "old.db"
     shutil.copy(built_db, old)
     with sqlite3.connect(old) as conn:
-        conn.execute("DELETE FROM meta WHERE key = 'text_processing'")
+        for statement in made_older:
+            conn.execute(statement)
     result = factbot("--db", str(old), "ask", "--json", "who heads sputnik azerbaijan")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answered"]
-    assert "indexed by an older factbot" in result.stderr and "factbot build" in result.stderr
+    assert advice in result.stderr and "factbot build" in result.stderr
     rebuilt = factbot("--db", str(old), "build", "--force")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert AnswerEngine(old).needs_rebuild() is None
@@ -145,20 +157,3 @@ def test_an_ingested_base_is_current_from_the_start(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     assert factbot("--db", str(db), "ingest", str(article)).returncode == 0
     assert AnswerEngine(db).needs_rebuild() is None
-
-
-def test_a_base_without_meaning_vectors_still_answers_and_asks_for_a_rebuild(
-    built_db: Path, tmp_path: Path
-) -> None:
-    old = tmp_path / "old.db"
-    shutil.copy(built_db, old)
-    with sqlite3.connect(old) as conn:
-        conn.execute("DELETE FROM passage_vectors")
-        conn.execute("DELETE FROM meta WHERE key = 'meaning_model'")
-    result = factbot("--db", str(old), "ask", "--json", "who heads sputnik azerbaijan")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["answered"]
-    assert "no meaning vectors" in result.stderr and "factbot build" in result.stderr
-    rebuilt = factbot("--db", str(old), "build", "--force")
-    assert rebuilt.returncode == 0, rebuilt.stderr
-    assert AnswerEngine(old).needs_rebuild() is None
