@@ -13,7 +13,8 @@ import factbot.answers
 import factbot.matcher
 from factbot.answers import AnswerEngine
 from factbot.build import build_fact_base
-from factbot.editing import Actor, FactBase, FactPatch, edit_fact
+from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source, edit_fact
+from factbot.export import export_knowledge, rebuild
 from factbot.ingest import ingest_paths
 from factbot.matcher import Matcher
 from factbot.meaning import MODEL_ID, default_encoder, from_blob
@@ -161,3 +162,20 @@ def test_prepare_loads_the_encoder_before_the_first_question(
     monkeypatch.setattr(factbot.answers, "default_encoder", lambda: loaded.append(True))
     AnswerEngine(built_db).prepare()
     assert loaded == [True]
+
+
+def test_a_rebuild_in_place_leaves_every_passage_with_the_vector_of_its_own_text(
+    built_db: Path, knowledge_dir: Path
+) -> None:
+    base = FactBase(built_db)
+    draft = SourceDraft("Report. The ferry to Baku was cancelled on Monday.", source_id="ferry")
+    add_source(base, EDITOR, draft, "new report")
+    export_knowledge(base, knowledge_dir)
+    rebuild(knowledge_dir, built_db, EDITOR)
+    conn = sqlite3.connect(built_db)
+    texts = dict(conn.execute("SELECT rowid, text FROM passages WHERE status = 'active'"))
+    conn.close()
+    stored = vectors(built_db)
+    assert set(stored) == set(texts)
+    for rowid, text in texts.items():
+        assert np.allclose(from_blob(stored[rowid]), encoder().encode(text), atol=2e-3), text

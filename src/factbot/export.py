@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 OVERRIDES_FILE = "passages.toml"
 HISTORY_TABLES = ("changes", "aliases_retired", "gaps", "gap_askers")
 _KEPT_TABLES = (*HISTORY_TABLES, "_migrations", "meta")
+# Not copied from the fresh build: its rows go with their passages (a trigger), and
+# `bump_revision` encodes the copied passages again under their new rowids (cached in-process).
+_RECOMPUTED_TABLES = ("passage_vectors",)
 _SYNCED = "synced_change"
 _DIGEST = "knowledge_digest"
 _PENDING_SHOWN = 10
@@ -692,6 +695,7 @@ def _derived_tables(db: sqlite_utils.Database) -> list[str]:
         name
         for name, _ in rows
         if name not in _KEPT_TABLES
+        and name not in _RECOMPUTED_TABLES
         and not name.startswith("sqlite_")
         and name not in virtual
         and not any(name.startswith(f"{v}_") for v in virtual)
