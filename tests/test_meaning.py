@@ -3,14 +3,20 @@ and never needed for an answer."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 import factbot.answers
+import factbot.ingest
 import factbot.matcher
+import factbot.meaning
 from factbot.answers import AnswerEngine
 from factbot.build import build_fact_base
 from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source, edit_fact
@@ -179,3 +185,37 @@ def test_a_rebuild_in_place_leaves_every_passage_with_the_vector_of_its_own_text
     assert set(stored) == set(texts)
     for rowid, text in texts.items():
         assert np.allclose(from_blob(stored[rowid]), encoder().encode(text), atol=2e-3), text
+
+
+def test_an_ingest_encodes_its_passages_before_it_takes_the_write_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    real = encoder()
+
+    class Recording:
+        def __init__(self) -> None:
+            self.encode_passage = functools.lru_cache(maxsize=None)(self._encode)
+
+        def _encode(self, text: str) -> Any:
+            events.append("encode")
+            return real.encode(text)
+
+    recording = Recording()
+    monkeypatch.setattr(factbot.meaning, "default_encoder", lambda: recording)
+    real_transaction = factbot.ingest.transaction
+
+    @contextlib.contextmanager
+    def recorded_transaction(db: Any) -> Iterator[Any]:
+        events.append("lock")
+        with real_transaction(db) as inside:
+            yield inside
+
+    monkeypatch.setattr(factbot.ingest, "transaction", recorded_transaction)
+    article = tmp_path / "report.md"
+    article.write_text("# Report\n\nThe bridge reopened.\n\nTraffic was light.\n\nRain fell.\n")
+    db = tmp_path / "base.db"
+    ingest_paths(db, [article])
+    stored = len(vectors(db))
+    assert stored >= 2
+    assert events == ["encode"] * stored + ["lock"], "each passage encoded once, before the lock"

@@ -38,11 +38,13 @@ from factbot.ingest import add_source as ingest_source
 from factbot.ingest import (
     bump_revision,
     link_entities,
+    passage_texts,
     refresh_term_stats,
     slug,
     update_term_stats,
 )
 from factbot.knowledge import SOURCE_FIELDS, FactRecord, read_source
+from factbot.meaning import encode_ahead
 from factbot.models import Source
 from factbot.store import (
     REBUILD_HINT,
@@ -387,8 +389,12 @@ def check_source_document(source: Source, text: str) -> None:
         raise InputError(f"Source {source.id!r} cannot be stored as given; check its text.")
 
 
+def _draft_text(draft: SourceDraft) -> str:
+    return (draft.text or "").replace("\r\n", "\n").lstrip("\ufeff")
+
+
 def _draft_source(db: sqlite_utils.Database, draft: SourceDraft) -> tuple[Source, str]:
-    text = (draft.text or "").replace("\r\n", "\n").lstrip("\ufeff")
+    text = _draft_text(draft)
     if not text.strip():
         raise InputError("The source has no text.")
     size = len(text.encode("utf-8"))
@@ -429,6 +435,9 @@ def add_source(base: FactBase, actor: Actor, draft: SourceDraft, reason: str) ->
     """Store an article and its sentences, so facts can quote it and questions find it."""
     require_maintainer(actor)
     reason = clean_reason(reason)
+    text = _draft_text(draft)
+    if len(text.encode("utf-8")) <= MAX_SOURCE_BYTES:
+        encode_ahead(passage_texts(text))
     with base.write() as db:
         source, text = _draft_source(db, draft)
         if get_source_text(db, source.id) is not None:

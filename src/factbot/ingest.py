@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import InputError
-from factbot.meaning import embed_new_passages
+from factbot.meaning import embed_new_passages, encode_ahead
 from factbot.models import Source
 from factbot.names import find_entities
 from factbot.segment import document_title, paragraphs, segment
@@ -328,6 +328,11 @@ def _check_date(value: str) -> None:
         raise InputError(f"--published must be YYYY-MM-DD, not {value!r}") from None
 
 
+def passage_texts(text: str) -> list[str]:
+    """The passages `add_source` makes of a text, without storing anything."""
+    return [span.text for block in paragraphs(text) for span in block]
+
+
 def ingest_paths(
     db_path: Path,
     paths: Sequence[Path],
@@ -343,6 +348,8 @@ def ingest_paths(
         raise InputError("Name at least one file to ingest.")
     if url and len(paths) > 1:
         raise InputError("--url names one article; ingest one file at a time with it.")
+    for path in paths:
+        encode_ahead(passage_texts(read_article(path)))
     db = connect(db_path)
     try:
         migrate(db)

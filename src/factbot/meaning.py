@@ -18,6 +18,7 @@ the same from the same files.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -87,6 +88,18 @@ def default_encoder() -> Encoder | None:
     except Exception as error:  # a broken install must not stop answering
         log.warning("sentence encoder unavailable, ranking by words only: %s", error)
         return None
+
+
+def encode_ahead(texts: Iterable[str]) -> None:
+    """Encode passages before the write transaction that stores them opens, so that inside it
+    `embed_new_passages` only looks them up: a long article does not hold the write lock (and
+    keep other writers waiting) while it is encoded. Beyond CACHE_SIZE passages the rest are
+    encoded inside the transaction as usual."""
+    encoder = default_encoder()
+    if encoder is None:
+        return
+    for text in itertools.islice(texts, CACHE_SIZE):
+        encoder.encode_passage(text)
 
 
 def to_blob(vector: Vector) -> bytes:
