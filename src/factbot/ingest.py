@@ -348,11 +348,11 @@ def ingest_paths(
         raise InputError("Name at least one file to ingest.")
     if url and len(paths) > 1:
         raise InputError("--url names one article; ingest one file at a time with it.")
-    for path in paths:
-        encode_ahead(passage_texts(read_article(path)))
     db = connect(db_path)
     try:
         migrate(db)
+        for path in paths:
+            encode_ahead(passage_texts(read_article(path)))
         with transaction(db):
             fresh = db["passages"].count == 0
             reports = [ingest_file(db, path, outlet, url, published) for path in paths]
