@@ -15,7 +15,9 @@ def test_answer_quotes_a_stored_passage_verbatim_with_its_source(shared_db: Path
     answer = AnswerEngine(shared_db).ask("Who did Russia summon?")
     assert answer.answered and answer.quote and answer.source
     with sqlite3.connect(shared_db) as conn:
-        source_text = conn.execute("SELECT text FROM sources WHERE id = ?", [answer.source.id]).fetchone()[0]
+        source_text = conn.execute(
+            "SELECT text FROM sources WHERE id = ?", [answer.source.id]
+        ).fetchone()[0]
     assert answer.quote in source_text
     assert answer.source.name == "TRT"
 
@@ -35,7 +37,9 @@ def test_unattributed_passages_are_credited_to_the_outlet(shared_db: Path) -> No
 def test_related_passages_are_other_passages_of_the_sources(shared_db: Path) -> None:
     answer = AnswerEngine(shared_db).ask("who died in custody")
     assert 1 <= len(answer.related) <= 2
-    assert all(r.passage_id != answer.passage_id and r.quote != answer.quote for r in answer.related)
+    assert all(
+        r.passage_id != answer.passage_id and r.quote != answer.quote for r in answer.related
+    )
 
 
 def test_related_questions_are_ones_the_engine_answers(shared_db: Path) -> None:
@@ -62,7 +66,16 @@ def test_confidence_is_between_zero_and_one(shared_db: Path) -> None:
 
 def test_answer_json_has_the_documented_fields(shared_db: Path) -> None:
     data = AnswerEngine(shared_db).ask("where was the raid").as_json()
-    for field in ("question", "answered", "quote", "source", "attribution", "confidence", "passage_id", "related"):
+    for field in (
+        "question",
+        "answered",
+        "quote",
+        "source",
+        "attribution",
+        "confidence",
+        "passage_id",
+        "related",
+    ):
         assert field in data
     assert set(data["source"]) >= {"name", "title", "url", "published"}
 
@@ -80,7 +93,16 @@ def test_huge_question_is_cut_not_refused(shared_db: Path) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ['"', "*", "NEAR(", "'; drop table passages; --", 'raid" OR "1"="1', "col:raid", "a AND OR NOT b", "^*"],
+    [
+        '"',
+        "*",
+        "NEAR(",
+        "'; drop table passages; --",
+        'raid" OR "1"="1',
+        "col:raid",
+        "a AND OR NOT b",
+        "^*",
+    ],
 )
 def test_fts_and_sql_syntax_in_questions_is_inert(shared_db: Path, question: str) -> None:
     answer = AnswerEngine(shared_db).ask(question)
@@ -107,3 +129,29 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE t (x)")
     with pytest.raises(DatabaseError, match="not a factbot fact base"):
         AnswerEngine(path)
+
+
+def test_follow_up_checks_run_once_per_revision_of_the_base(
+    built_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from factbot.editing import Actor, FactBase, retire
+    from factbot.matcher import Matcher
+
+    ranked: list[str] = []
+    real_rank = Matcher.rank
+
+    def counting_rank(self: Matcher, question, limit=5):  # type: ignore[no-untyped-def]
+        ranked.append(question.text)
+        return real_rank(self, question, limit)
+
+    monkeypatch.setattr(Matcher, "rank", counting_rank)
+    engine = AnswerEngine(built_db)
+    answer = engine.ask("Who died in police custody?")
+    first = engine.related_questions(answer)
+    checks = len(ranked)
+    assert first and checks > 1, "the follow-ups were checked by asking them"
+    assert engine.related_questions(answer) == first
+    assert len(ranked) == checks, "the same follow-ups are not asked again"
+    retire(FactBase(built_db), Actor.os_user("editor"), "azerbaijan-protests-torture", "test")
+    engine.related_questions(engine.ask("Who died in police custody?"))
+    assert len(ranked) > checks + 1, "an edit makes them be checked again"

@@ -136,6 +136,8 @@ class AnswerEngine:
         self.min_confidence = min_confidence
         self._local = threading.local()
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
+        # (revision, generated question) -> whether it is answered; see _answers.
+        self._answerable: dict[tuple[str | None, str], bool] = {}
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def prepare(self) -> None:
@@ -335,9 +337,21 @@ class AnswerEngine:
         return tuple(found)
 
     def _answers(self, question: str) -> bool:
+        """Whether a question the engine generated (a follow-up, a suggestion) is answered.
+
+        Remembered per revision: every answer checks the same few follow-ups again, and each
+        check may encode the question (a few ms).
+        """
         matcher = self._matcher()
-        ranking = matcher.rank(matcher.analyse(question), limit=2)
-        return bool(ranking.candidates) and ranking.confidence >= self.min_confidence
+        key = (matcher.revision, question)
+        known = self._answerable.get(key)
+        if known is None:
+            ranking = matcher.rank(matcher.analyse(question), limit=2)
+            known = bool(ranking.candidates) and ranking.confidence >= self.min_confidence
+            if len(self._answerable) >= 10_000:
+                self._answerable.clear()
+            self._answerable[key] = known
+        return known
 
 
 def _inode(path: Path) -> int | None:
