@@ -23,7 +23,7 @@ from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source,
 from factbot.export import export_knowledge, rebuild
 from factbot.ingest import ingest_paths
 from factbot.matcher import Matcher
-from factbot.meaning import MODEL_ID, default_encoder, from_blob
+from factbot.meaning import MODEL_ID, Encoder, default_encoder, from_blob
 from factbot.store import connect
 
 TORTURE = "azerbaijan-protests-torture"
@@ -219,3 +219,10 @@ def test_an_ingest_encodes_its_passages_before_it_takes_the_write_lock(
     stored = len(vectors(db))
     assert stored >= 2
     assert events == ["encode"] * stored + ["lock"], "each passage encoded once, before the lock"
+
+
+def test_a_model_file_other_than_the_one_measured_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "model.onnx"
+    other.write_bytes(b"not the model")
+    with pytest.raises(ValueError, match="not the expected model"):
+        Encoder(other)

