@@ -226,3 +226,21 @@ def test_a_model_file_other_than_the_one_measured_is_refused(tmp_path: Path) -> 
     other.write_bytes(b"not the model")
     with pytest.raises(ValueError, match="not the expected model"):
         Encoder(other)
+
+
+def test_vectors_of_another_model_are_all_replaced_at_the_next_change(built_db: Path) -> None:
+    conn = sqlite3.connect(built_db)
+    with conn:
+        conn.execute("UPDATE meta SET value = 'another-model' WHERE key = 'meaning_model'")
+        conn.execute("UPDATE passage_vectors SET vector = zeroblob(768)")
+    conn.close()
+    assert AnswerEngine(built_db).needs_rebuild() is not None, "not compared with ours"
+    edit_fact(FactBase(built_db), EDITOR, TORTURE, FactPatch(note="checked"), "a note")
+    conn = sqlite3.connect(built_db)
+    texts = dict(conn.execute("SELECT rowid, text FROM passages WHERE status = 'active'"))
+    conn.close()
+    stored = vectors(built_db)
+    assert set(stored) == set(texts)
+    for rowid, text in texts.items():
+        assert np.allclose(from_blob(stored[rowid]), encoder().encode(text), atol=2e-3), text
+    assert AnswerEngine(built_db).needs_rebuild() is None

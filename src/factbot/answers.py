@@ -156,9 +156,9 @@ class AnswerEngine:
             )
         if not matcher.has_vectors and default_encoder() is not None:
             return (
-                f"The fact base at {self.db_path} has no meaning vectors (built by an older "
-                "factbot); close calls are decided on words alone until it is rebuilt "
-                "(`factbot build`, or ingest its articles again)."
+                f"The fact base at {self.db_path} has no meaning vectors from this factbot's "
+                "model (it was built by another version); close calls are decided on words "
+                "alone until it is rebuilt (`factbot build`, or ingest its articles again)."
             )
         return None
 

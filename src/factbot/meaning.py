@@ -30,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import sqlite_utils
 
+from factbot.store import meta_value, set_meta
+
 log = logging.getLogger(__name__)
 
 # Names the model the stored vectors came from; vectors of another model are not comparable.
@@ -127,6 +129,10 @@ def embed_new_passages(db: sqlite_utils.Database, encoder: Encoder | None = None
     encoder = encoder or default_encoder()
     if encoder is None or "passage_vectors" not in db.table_names():
         return 0
+    stored_model = _stored_model(db)
+    if stored_model is not None and stored_model != MODEL_ID:
+        # Vectors of another model cannot be compared with ours: encode everything again.
+        db.execute("DELETE FROM passage_vectors")
     missing = db.execute(
         """
         SELECT p.rowid, p.text FROM passages p
@@ -139,18 +145,13 @@ def embed_new_passages(db: sqlite_utils.Database, encoder: Encoder | None = None
         "INSERT INTO passage_vectors (rowid, vector) VALUES (?, ?)",
         ((rowid, to_blob(encoder.encode_passage(text))) for rowid, text in missing),
     )
-    if missing or _stored_model(db) is None:
-        db.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [MODEL_META_KEY, MODEL_ID],
-        )
+    if stored_model != MODEL_ID:
+        set_meta(db, MODEL_META_KEY, MODEL_ID)
     return len(missing)
 
 
 def _stored_model(db: sqlite_utils.Database) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [MODEL_META_KEY]).fetchone()
-    return str(row[0]) if row else None
+    return meta_value(db, MODEL_META_KEY)
 
 
 def has_vectors(db: sqlite_utils.Database) -> bool:
