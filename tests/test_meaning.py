@@ -52,6 +52,16 @@ def active_rowids(db: Path) -> set[int]:
         conn.close()
 
 
+def assert_each_active_passage_has_the_vector_of_its_text(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    texts = dict(conn.execute("SELECT rowid, text FROM passages WHERE status = 'active'"))
+    conn.close()
+    stored = vectors(db)
+    assert set(stored) == set(texts)
+    for rowid, text in texts.items():
+        assert np.allclose(from_blob(stored[rowid]), encoder().encode(text), atol=2e-3), text
+
+
 def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
     model = encoder()
     asked = model.encode("What does Baku demand?")
@@ -178,13 +188,7 @@ def test_a_rebuild_in_place_leaves_every_passage_with_the_vector_of_its_own_text
     add_source(base, EDITOR, draft, "new report")
     export_knowledge(base, knowledge_dir)
     rebuild(knowledge_dir, built_db, EDITOR)
-    conn = sqlite3.connect(built_db)
-    texts = dict(conn.execute("SELECT rowid, text FROM passages WHERE status = 'active'"))
-    conn.close()
-    stored = vectors(built_db)
-    assert set(stored) == set(texts)
-    for rowid, text in texts.items():
-        assert np.allclose(from_blob(stored[rowid]), encoder().encode(text), atol=2e-3), text
+    assert_each_active_passage_has_the_vector_of_its_text(built_db)
 
 
 def test_an_ingest_encodes_its_passages_before_it_takes_the_write_lock(
@@ -236,11 +240,5 @@ def test_vectors_of_another_model_are_all_replaced_at_the_next_change(built_db: 
     conn.close()
     assert AnswerEngine(built_db).needs_rebuild() is not None, "not compared with ours"
     edit_fact(FactBase(built_db), EDITOR, TORTURE, FactPatch(note="checked"), "a note")
-    conn = sqlite3.connect(built_db)
-    texts = dict(conn.execute("SELECT rowid, text FROM passages WHERE status = 'active'"))
-    conn.close()
-    stored = vectors(built_db)
-    assert set(stored) == set(texts)
-    for rowid, text in texts.items():
-        assert np.allclose(from_blob(stored[rowid]), encoder().encode(text), atol=2e-3), text
+    assert_each_active_passage_has_the_vector_of_its_text(built_db)
     assert AnswerEngine(built_db).needs_rebuild() is None
