@@ -52,6 +52,14 @@ def active_rowids(db: Path) -> set[int]:
         conn.close()
 
 
+def run_sql(db: Path, *statements: str) -> None:
+    conn = sqlite3.connect(db)
+    with conn:
+        for statement in statements:
+            conn.execute(statement)
+    conn.close()
+
+
 def assert_each_active_passage_has_the_vector_of_its_text(db: Path) -> None:
     conn = sqlite3.connect(db)
     texts = dict(conn.execute("SELECT rowid, text FROM passages WHERE status = 'active'"))
@@ -147,11 +155,7 @@ def test_a_clear_word_match_is_answered_without_encoding_the_question(
 
 
 def test_a_base_built_before_meaning_vectors_still_answers_by_words(built_db: Path) -> None:
-    conn = sqlite3.connect(built_db)
-    with conn:
-        conn.execute("DELETE FROM passage_vectors")
-        conn.execute("DELETE FROM meta WHERE key = 'meaning_model'")
-    conn.close()
+    run_sql(built_db, "DELETE FROM passage_vectors", "DELETE FROM meta WHERE key = 'meaning_model'")
     answer = AnswerEngine(built_db).ask("Who is Yevgeny Belousov?")
     assert answer.answered and "Belousov" in (answer.quote or "")
 
@@ -233,11 +237,11 @@ def test_a_model_file_other_than_the_one_measured_is_refused(tmp_path: Path) -> 
 
 
 def test_vectors_of_another_model_are_all_replaced_at_the_next_change(built_db: Path) -> None:
-    conn = sqlite3.connect(built_db)
-    with conn:
-        conn.execute("UPDATE meta SET value = 'another-model' WHERE key = 'meaning_model'")
-        conn.execute("UPDATE passage_vectors SET vector = zeroblob(768)")
-    conn.close()
+    run_sql(
+        built_db,
+        "UPDATE meta SET value = 'another-model' WHERE key = 'meaning_model'",
+        "UPDATE passage_vectors SET vector = zeroblob(768)",
+    )
     assert AnswerEngine(built_db).needs_rebuild() is not None, "not compared with ours"
     edit_fact(FactBase(built_db), EDITOR, TORTURE, FactPatch(note="checked"), "a note")
     assert_each_active_passage_has_the_vector_of_its_text(built_db)
