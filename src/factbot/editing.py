@@ -390,11 +390,8 @@ def check_source_document(source: Source, text: str) -> None:
 
 
 def _draft_text(draft: SourceDraft) -> str:
-    return (draft.text or "").replace("\r\n", "\n").lstrip("\ufeff")
-
-
-def _draft_source(db: sqlite_utils.Database, draft: SourceDraft) -> tuple[Source, str]:
-    text = _draft_text(draft)
+    """The article's text as it will be stored, refused if empty or too large."""
+    text = (draft.text or "").replace("\r\n", "\n").lstrip("\ufeff")
     if not text.strip():
         raise InputError("The source has no text.")
     size = len(text.encode("utf-8"))
@@ -403,6 +400,10 @@ def _draft_source(db: sqlite_utils.Database, draft: SourceDraft) -> tuple[Source
             f"The source text is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}. "
             "Use `factbot ingest` for long documents."
         )
+    return text
+
+
+def _draft_source(db: sqlite_utils.Database, draft: SourceDraft, text: str) -> Source:
     meta = {
         name: clean_text(
             name.replace("_", " "), getattr(draft, name), MAX_NAME_CHARS, one_line=True
@@ -415,7 +416,7 @@ def _draft_source(db: sqlite_utils.Database, draft: SourceDraft) -> tuple[Source
         id=source_id or _new_source_id(db, meta.get("title"), meta.get("outlet")), **meta
     )
     check_source_document(source, text)
-    return source, text
+    return source
 
 
 def _new_source_id(db: sqlite_utils.Database, title: str | None, outlet: str | None) -> str:
@@ -436,10 +437,9 @@ def add_source(base: FactBase, actor: Actor, draft: SourceDraft, reason: str) ->
     require_maintainer(actor)
     reason = clean_reason(reason)
     text = _draft_text(draft)
-    if len(text.encode("utf-8")) <= MAX_SOURCE_BYTES:
-        encode_ahead(passage_texts(text))
+    encode_ahead(passage_texts(text))
     with base.write() as db:
-        source, text = _draft_source(db, draft)
+        source = _draft_source(db, draft, text)
         if get_source_text(db, source.id) is not None:
             raise InputError(f"A source with id {source.id!r} is already stored.")
         same = db.execute("SELECT id FROM sources WHERE text = ?", [text]).fetchone()
