@@ -76,6 +76,20 @@ def best_threshold(outcomes: Sequence[Outcome]) -> tuple[float, float, float]:
     return best[1], best[2], best[3]
 
 
+def rule_threshold(outcomes: Sequence[Outcome], share: float = 0.95) -> tuple[float, float, float]:
+    """The rule settings.DEFAULT_MIN_CONFIDENCE follows: the highest threshold that still answers
+    `share` of the answerable questions right, midway to the next unanswerable question below it.
+    Returns it with the least confident right answer it keeps and that unanswerable's score."""
+    answerable = sum(o.answerable for o in outcomes)
+    right = sorted((o.score for o in outcomes if o.answerable and o.correct_quote), reverse=True)
+    needed = math.ceil(share * answerable)
+    if len(right) < needed:
+        return 0.0, 0.0, 0.0
+    keep = right[needed - 1]
+    below = max((o.score for o in outcomes if not o.answerable and o.score < keep), default=0.0)
+    return (keep + below) / 2, keep, below
+
+
 def at_abstention(outcomes: Sequence[Outcome], target: float) -> tuple[float, float]:
     """Answerable accuracy at the lowest threshold that abstains on `target` of unanswerables."""
     for threshold in sorted({o.score for o in outcomes} | {math.inf}):
@@ -219,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     fb, bm = run_incident(args.incident, threshold)
     report(f"incident ({args.incident.name})", fb, bm, threshold)
+    rule, keep, below = rule_threshold(fb)
+    print(f"  threshold by the rule in settings.py: {rule:.3f} (least confident right answer kept {keep:.3f}, next unanswerable below {below:.3f})")
     if args.squad.is_dir():
         articles = set(args.articles.split(",")) if args.articles else None
         fb, bm = run_squad(args.squad, articles, threshold)

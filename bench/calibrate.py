@@ -6,8 +6,10 @@ Collects every candidate's features once (with its meaning similarity to the que
 (1) fits two sets of ranking weights by a listwise softmax loss: on word evidence alone
 (RANK_WEIGHTS) and with the meaning similarity (SEMANTIC_RANK_WEIGHTS, used when the first set
 leaves the top two within SEMANTIC_MARGIN), and (2) fits the confidence model (logistic regression on the top
-candidate's features: 1 when it holds the answer of an answerable question, else 0). It prints
-both dicts to paste into `factbot/matcher.py`. Data: the incident questions and the six public
+candidate's features: 1 when it holds the answer of an answerable question, else 0), (3) fits
+answerability on the SQuAD questions (the best quote's sketch similarity and its lead), prints
+the trade for ANSWERABILITY_SHARE and fits CONFIDENCE_CALIBRATION on the incident questions. It
+prints the dicts to paste into `factbot/matcher.py`. Data: the incident questions and the six public
 SQuAD articles. Before the final fit on all of them it prints a two-fold cross-validation by
 article (fit on three articles, score the other three), the figure to expect on unseen articles.
 """
@@ -22,11 +24,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from accuracy import INCIDENT_QUESTIONS, SQUAD_DIR, holds_answer, load_jsonl
+from accuracy import (
+    INCIDENT_QUESTIONS,
+    SQUAD_DIR,
+    Outcome,
+    best_threshold,
+    holds_answer,
+    load_jsonl,
+    rates,
+    rule_threshold,
+)
 
 from factbot.build import build_fact_base
 from factbot.ingest import ingest_paths
 from factbot.matcher import (
+    ANSWERABILITY_SHARE,
     CONFIDENCE_WEIGHTS,
     RANK_WEIGHTS,
     SEMANTIC_MARGIN,
@@ -181,14 +193,18 @@ CONFIDENCE_SIGNS = {
     "matched_idf": 1,
     "type_missing": -1,
     "context": 1,
+    "sketch": 1,
+    "sketch_gap": 1,
+    "scale": 1,
 }
 
 
-def fit_confidence(rows: Sequence[tuple[dict[str, float], int]], names: Sequence[str]) -> dict[str, float]:
+def fit_confidence(
+    rows: Sequence[tuple[dict[str, float], int]], names: Sequence[str], iterations: int = 3000, rate: float = 0.5
+) -> dict[str, float]:
     """Logistic regression by projected gradient descent, each weight kept to its sign."""
     w = dict.fromkeys(["bias", *names], 0.0)
-    rate = 0.5
-    for _ in range(3000):
+    for _ in range(iterations):
         grad = dict.fromkeys(w, 0.0)
         for x, y in rows:
             z = w["bias"] + sum(w[n] * x[n] for n in names)
@@ -202,6 +218,49 @@ def fit_confidence(rows: Sequence[tuple[dict[str, float], int]], names: Sequence
             if sign and w[n] * sign < 0:
                 w[n] = 0.0
     return {k: round(v, 3) for k, v in w.items()}
+
+
+def answerability_rows(items: Sequence[Item], ranker: Ranker) -> list[tuple[dict[str, float], int]]:
+    """The best candidate's sketch similarity and its lead over every other candidate's."""
+    rows = []
+    for item in items:
+        index = top_index(item, ranker)
+        if index is None:
+            continue
+        best = item.features[index]["sketch"]
+        others = max((f["sketch"] for i, f in enumerate(item.features) if i != index), default=0.0)
+        rows.append(({"sketch": best, "sketch_gap": best - others}, int(item.answerable and item.correct[index])))
+    return rows
+
+
+def logistic(weights: dict[str, float], x: dict[str, float]) -> float:
+    z = weights["bias"] + sum(w * x[n] for n, w in weights.items() if n != "bias")
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def evidence(items: Sequence[Item], ranker: Ranker, answerability: dict[str, float], share: float) -> list[Outcome]:
+    """Per question, the combined evidence the matcher maps to a confidence (log of word support
+    plus `share` times log of answerability; -inf without candidates), as bench/accuracy.py's
+    outcomes: any increasing map of it ranks the questions the same."""
+    out = []
+    words = iter(confidence_rows(items, ranker))
+    sketches = iter(answerability_rows(items, ranker))
+    for item in items:
+        index = top_index(item, ranker)
+        if index is None:
+            out.append(Outcome(item.answerable, False, -math.inf))
+            continue
+        support = logistic(CONFIDENCE_WEIGHTS, next(words)[0])
+        answerable = logistic(answerability, next(sketches)[0])
+        out.append(Outcome(item.answerable, item.correct[index], math.log(support) + share * math.log(answerable)))
+    return out
+
+
+def fit_calibration(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """Logistic regression of "answered right" on the evidence: CONFIDENCE_CALIBRATION."""
+    rows = [({"scale": o.score}, int(o.answerable and o.correct_quote)) for o in outcomes if o.score > -math.inf]
+    w = fit_confidence(rows, ["scale"], iterations=20000, rate=0.1)
+    return {"bias": w["bias"], "scale": w["scale"]}
 
 
 def matcher_for(db_path: Path) -> Matcher:
@@ -265,6 +324,29 @@ def main() -> None:
     # off-topic questions are told apart by them (see matcher.CONFIDENCE_WEIGHTS).
     confidence = fit_confidence(confidence_rows(incident, ranker), names)
     print("CONFIDENCE_WEIGHTS =", confidence)
+    # Answerability on the SQuAD questions alone: their unanswerable ones reuse the words of a
+    # paragraph that does not answer them, the case word evidence cannot judge. The incident's
+    # off-topic questions stay the word confidence's job.
+    sketch_names = ["sketch", "sketch_gap"]
+    answerability = fit_confidence(answerability_rows(squad, ranker), sketch_names)
+    held_out = {fold_index: fit_confidence(answerability_rows([i for a, items in by_article.items() if a in fold for i in items], ranker), sketch_names) for fold_index, fold in enumerate(FOLDS)}
+    print("how much answerability counts (ANSWERABILITY_SHARE): SQuAD best mean of the two rates cross-validated by")
+    print("article; incident abstention at the threshold rule of settings.py and best mean (in-sample)")
+    for share in (0.0, 0.3, 0.4, 0.5, 0.7, 1.0):
+        squad_out: list[Outcome] = []
+        for fold_index, fold in enumerate(FOLDS):
+            test = [i for a, items in by_article.items() if a not in fold for i in items]
+            squad_out += evidence(test, ranker, held_out[fold_index], share)
+        incident_out = evidence(incident, ranker, answerability, share)
+        _, answered, abstained = best_threshold(squad_out)
+        rule, _, _ = rule_threshold(incident_out)
+        _, incident_abstained = rates(incident_out, rule)
+        _, a, b = best_threshold(incident_out)
+        print(f"  {share:.1f}: SQuAD {(answered + abstained) / 2:.1%}; incident abstained {incident_abstained:.1%}, best mean {(a + b) / 2:.1%}")
+    print("ANSWERABILITY_WEIGHTS =", answerability)
+    typical = sorted(logistic(answerability, x) for x, _ in answerability_rows(squad + incident, ranker))
+    print("ANSWERABILITY_WITHOUT_MEANING =", round(typical[len(typical) // 2], 2), "(the median)")
+    print(f"CONFIDENCE_CALIBRATION (at ANSWERABILITY_SHARE {ANSWERABILITY_SHARE}) =", fit_calibration(evidence(incident, ranker, answerability, ANSWERABILITY_SHARE)))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from factbot.editing import Actor
 from factbot.errors import InputError
 from factbot.export import rebuild
 from factbot.settings import Settings
+from factbot.sketch import use_cache_dir
 
 from .errors import FactTree, MissingToken, StartupError
 
@@ -150,6 +151,7 @@ def create_bot(
 
     `engine` and `options` (discord.py client options) are for tests and benchmarks.
     """
+    use_cache_dir(settings.cache_dir)
     engine = engine or AnswerEngine(settings.db_path, settings.min_confidence)
     engine.prepare()
     advice = engine.needs_rebuild()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,13 @@ KNOWLEDGE = REPO_ROOT / "knowledge"
 
 # The loopback fake of Discord and its fixtures (fake_discord, bot_settings, discord_bot).
 pytest_plugins = ("fakes.fixtures",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep the meaning model's word-piece table (sketch.py) in pytest's cache folder rather than
+    the user's, computed once across runs; subprocesses inherit the setting."""
+    if not os.environ.get("FACTBOT_CACHE_DIR") and config.cache is not None:
+        os.environ["FACTBOT_CACHE_DIR"] = str(config.cache.mkdir("factbot"))
 
 
 @pytest.fixture

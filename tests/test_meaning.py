@@ -149,7 +149,7 @@ def test_a_clear_word_match_is_answered_without_encoding_the_question(
 ) -> None:
     db = _two_close_passages(tmp_path)
     matcher = Matcher(connect(db, readonly=True))
-    monkeypatch.setattr(factbot.matcher, "default_encoder", lambda: pytest.fail("encoded"))
+    monkeypatch.setattr(encoder(), "encode", lambda text: pytest.fail("encoded"))
     best = matcher.rank(matcher.analyse("Who attended the opening of the museum?")).candidates[0]
     assert best.text.startswith("Farmers in Gyumri attended")
 
@@ -175,13 +175,13 @@ def test_without_the_encoder_answers_come_from_words(
         assert engine.ask(question).passage_id == best.passage_id
 
 
-def test_prepare_loads_the_encoder_before_the_first_question(
+def test_prepare_loads_the_encoder_and_its_word_piece_table_before_the_first_question(
     built_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loaded = []
-    monkeypatch.setattr(factbot.answers, "default_encoder", lambda: loaded.append(True))
+    monkeypatch.setattr(factbot.answers, "default_table", lambda: loaded.append("table"))
     AnswerEngine(built_db).prepare()
-    assert loaded == [True]
+    assert loaded == ["table"]
 
 
 def test_a_rebuild_in_place_leaves_every_passage_with_the_vector_of_its_own_text(

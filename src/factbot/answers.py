@@ -25,6 +25,7 @@ from factbot.matcher import Candidate, Matcher
 from factbot.meaning import default_encoder
 from factbot.models import Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
+from factbot.sketch import default_table
 from factbot.store import (
     connect,
     database_error,
@@ -141,10 +142,11 @@ class AnswerEngine:
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def prepare(self) -> None:
-        """Open the base and load the sentence encoder now (about 0.3 s), so that the first
-        question needing it does not wait; a long-running front end calls this at start."""
+        """Open the base and load the sentence encoder and its word-piece table now (about
+        0.5 s; 15 s the first time on a machine), so that the first question does not wait; a
+        long-running front end calls this at start."""
         if self._matcher().has_vectors:
-            default_encoder()
+            default_table()
 
     def needs_rebuild(self) -> str | None:
         """Why the base should be rebuilt though it answers (indexed by an older factbot)."""

@@ -45,6 +45,7 @@ from factbot.export import export_knowledge, rebuild
 from factbot.gaps import GapPolicy, GapRecorder, top_gaps
 from factbot.ingest import ingest_paths
 from factbot.settings import Settings, load_settings
+from factbot.sketch import use_cache_dir
 from factbot.store import database_error, get_source_text
 from factbot.summary import FORMATS, LENGTHS, build_summary, parse_since, render
 
@@ -120,6 +121,7 @@ def cli(ctx: click.Context, db_path: Path | None, verbose: bool) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    use_cache_dir(settings.cache_dir)
     ctx.obj = Context(settings=settings, db_path=db_path or settings.db_path)
 
 

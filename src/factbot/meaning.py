@@ -8,7 +8,8 @@ is downloaded at run time.
 
 Passage vectors are computed when passages are written (`embed_new_passages`, called by every
 write path through `ingest.bump_revision`) and stored as float16 in `passage_vectors`. A question
-is encoded only when the word-level ranking is undecided (see `matcher.SEMANTIC_MARGIN`).
+is encoded only when the word-level ranking is undecided (see `matcher.SEMANTIC_MARGIN`); every
+question gets a cheap sketch (sketch.py) compared with the same passage vectors.
 
 Each text is encoded on its own, never in a batch: the int8 model quantises activations per
 tensor, so batch mates (and their padding) would shift a vector, and the fact base must come out
@@ -42,6 +43,7 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 MODEL_META_KEY = "meaning_model"
 # The model was trained on up to 128 word pieces; a longer passage is read up to there.
 MAX_TOKENS = 128
+DIMENSIONS = 384
 TOKENIZER_FILE = Path(__file__).parent / "data" / "minilm_tokenizer.json"
 # Passage vectors computed in this process, by text: rebuilding a base or building several from
 # the same knowledge (tests, benchmarks) encodes each passage once. Questions are not cached.
@@ -72,20 +74,25 @@ class Encoder:
             str(model_path), options, providers=["CPUExecutionProvider"]
         )
         self.input_names = {i.name for i in self.session.get_inputs()}
+        self.dimensions = DIMENSIONS
         self.encode_passage = functools.lru_cache(maxsize=CACHE_SIZE)(self.encode)
 
     def encode(self, text: str) -> Vector:
         ids = np.array([self.tokenizer.encode(text).ids], dtype=np.int64)
-        mask = np.ones_like(ids)
-        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
-        if "token_type_ids" in self.input_names:
-            feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0][0]  # (tokens, 384)
-        pooled = hidden.mean(axis=0)
+        pooled = self.hidden_states(ids)[0].mean(axis=0)
         norm = float(np.linalg.norm(pooled))
         vector: Vector = (pooled / norm if norm else pooled).astype(np.float32)
         vector.flags.writeable = False
         return vector
+
+    def hidden_states(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """The model's last layer for a batch of equally long, unpadded id rows:
+        (rows, tokens, dimensions)."""
+        feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden: npt.NDArray[np.float32] = self.session.run(None, feeds)[0]
+        return hidden
 
 
 @functools.cache
@@ -159,18 +166,22 @@ def has_vectors(db: sqlite_utils.Database) -> bool:
     return "passage_vectors" in db.table_names() and _stored_model(db) == MODEL_ID
 
 
-def similarities(
-    db: sqlite_utils.Database, question_vector: Vector, rowids: Sequence[int]
-) -> dict[int, float]:
-    """Cosine similarity of the question to each passage that has a vector."""
-    found: dict[int, float] = {}
+def passage_matrix(
+    db: sqlite_utils.Database, rowids: Sequence[int]
+) -> npt.NDArray[np.float32] | None:
+    """The passages' vectors as rows in the order of `rowids`, or None if any has none."""
+    blobs: dict[int, bytes] = {}
     for chunk in _chunks(rowids, 500):
         marks = ",".join("?" * len(chunk))
-        for rowid, blob in db.execute(
-            f"SELECT rowid, vector FROM passage_vectors WHERE rowid IN ({marks})", list(chunk)
-        ):
-            found[rowid] = float(from_blob(blob) @ question_vector)
-    return found
+        blobs.update(
+            db.execute(
+                f"SELECT rowid, vector FROM passage_vectors WHERE rowid IN ({marks})", list(chunk)
+            ).fetchall()
+        )
+    if len(blobs) < len(set(rowids)):
+        return None
+    joined = b"".join(blobs[rowid] for rowid in rowids)
+    return np.frombuffer(joined, dtype=np.float16).reshape(len(rowids), -1).astype(np.float32)
 
 
 def _chunks(items: Sequence[int], size: int) -> Iterable[Sequence[int]]:
