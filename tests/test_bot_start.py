@@ -22,7 +22,11 @@ from factbot.settings import Settings
 
 
 def env_without_token(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "FACTBOT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DISCORD_", "FACTBOT_")) or k == "FACTBOT_CACHE_DIR"
+    }
     env["FACTBOT_DB"] = str(tmp_path / "factbot.db")
     return env
 

@@ -153,7 +153,7 @@ def launch_env(db: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DISCORD_", "FACTBOT_"))
+        if not key.startswith(("DISCORD_", "FACTBOT_")) or key == "FACTBOT_CACHE_DIR"
     }
     env.update(DISCORD_TOKEN=SENTINEL, FACTBOT_DB=str(db), FACTBOT_LOG_LEVEL="DEBUG")
     return env

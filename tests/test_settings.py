@@ -1,0 +1,27 @@
+"""Settings: every one is documented in .env.example, and the environment is read as documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from factbot.settings import REPO_ROOT, load_settings
+
+SETTINGS_SOURCE = REPO_ROOT / "src" / "factbot" / "settings.py"
+
+
+def test_every_setting_read_from_the_environment_is_listed_in_env_example() -> None:
+    read = set(re.findall(r'"((?:FACTBOT|DISCORD)_[A-Z0-9_]+)"', SETTINGS_SOURCE.read_text()))
+    assert {"FACTBOT_MIN_CONFIDENCE", "FACTBOT_CACHE_DIR", "DISCORD_SHARD_IDS"} <= read
+    listed = set(
+        re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", (REPO_ROOT / ".env.example").read_text(), re.M)
+    )
+    assert read - listed == set()
+
+
+def test_the_cache_folder_is_unset_by_default_and_read_with_a_home_shorthand(
+    tmp_path: Path,
+) -> None:
+    assert load_settings({}, env_file=None).cache_dir is None
+    settings = load_settings({"FACTBOT_CACHE_DIR": "~/factbot-cache"}, env_file=None)
+    assert settings.cache_dir == Path("~/factbot-cache").expanduser()
