@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from meaning_helpers import encoder
 
 import factbot.answers
 import factbot.ingest
@@ -23,17 +24,11 @@ from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source,
 from factbot.export import export_knowledge, rebuild
 from factbot.ingest import ingest_paths
 from factbot.matcher import Matcher
-from factbot.meaning import MODEL_ID, Encoder, default_encoder, from_blob
+from factbot.meaning import MODEL_ID, Encoder, from_blob
 from factbot.store import connect
 
 TORTURE = "azerbaijan-protests-torture"
 EDITOR = Actor.os_user("editor")
-
-
-def encoder():  # type: ignore[no-untyped-def]
-    loaded = default_encoder()
-    assert loaded is not None, "the sentence encoder ships with the package"
-    return loaded
 
 
 def vectors(db: Path) -> dict[int, bytes]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 import pytest
+from meaning_helpers import encoder
 
 import factbot.sketch
 from factbot.matcher import (
@@ -18,15 +19,9 @@ from factbot.matcher import (
     answerability,
     combined_confidence,
 )
-from factbot.meaning import Encoder, default_encoder
+from factbot.meaning import Encoder
 from factbot.sketch import compute_vectors, default_table, load_or_compute
 from factbot.store import connect
-
-
-def encoder() -> Encoder:
-    loaded = default_encoder()
-    assert loaded is not None, "the sentence encoder ships with the package"
-    return loaded
 
 
 class CountingCompute:
