@@ -209,7 +209,7 @@ def test_one_bad_file_among_several_adds_none_of_them(tmp_path: Path, built_db: 
         (["revert", "first", "--reason", "x"], 2, "'first' is not a valid integer"),
         (["fact", "show", "no-such-fact"], 2, "no-such-fact"),
         (["summary", "--since", "last week"], 2, "Give the since date as YYYY-MM-DD"),
-        (["ingest", "/dev/null"], 2, "no sentences to quote"),
+        (["ingest", "/dev/null"], 2, "is not a regular file"),
         (["--db", "/", "ask", "x"], 2, "is a directory"),
         (["frobnicate"], 2, "No such command 'frobnicate'"),
     ],

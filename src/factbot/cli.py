@@ -21,6 +21,7 @@ import click
 from factbot.answers import AnswerEngine, format_text
 from factbot.backup import backup_database
 from factbot.editing import (
+    MAX_SOURCE_BYTES,
     Actor,
     Change,
     FactBase,
@@ -42,8 +43,9 @@ from factbot.editing import (
 )
 from factbot.errors import FactbotError, InputError
 from factbot.export import export_knowledge, rebuild
+from factbot.files import FileRefused, read_at_most, read_regular_file
 from factbot.gaps import GapPolicy, GapRecorder, top_gaps
-from factbot.ingest import ingest_paths
+from factbot.ingest import decode_article, ingest_paths
 from factbot.settings import Settings, load_settings
 from factbot.sketch import use_cache_dir
 from factbot.store import database_error, get_source_text
@@ -315,13 +317,27 @@ def _read_text_argument(value: str) -> str:
     return sys.stdin.read() if value == "-" else value
 
 
+def _read_article_argument(value: str) -> str:
+    """The article named on the command line ('-' for stdin): a regular file, UTF-8, not too large."""
+    name = "stdin" if value == "-" else value
+    try:
+        if value == "-":
+            raw = read_at_most(sys.stdin.buffer, MAX_SOURCE_BYTES)
+        else:
+            raw = read_regular_file(Path(value), MAX_SOURCE_BYTES)
+    except FileRefused as refused:
+        hint = "; use `factbot ingest` for long documents" if "over" in refused.reason else ""
+        raise InputError(f"{name} {refused.reason}{hint}.") from None
+    return decode_article(raw, name)
+
+
 @cli.group()
 def source() -> None:
     """Add, list and show sources (articles)."""
 
 
 @source.command("add")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.argument("file")
 @click.option("--id", "source_id", help="Source id (default: from outlet and title).")
 @click.option("--outlet")
 @click.option("--title")
@@ -333,7 +349,7 @@ def source() -> None:
 @pass_context
 def source_add(
     context: Context,
-    file: Any,
+    file: str,
     source_id: str | None,
     outlet: str | None,
     title: str | None,
@@ -347,7 +363,7 @@ def source_add(
 ) -> None:
     """Add the article in FILE ('-' for stdin), its text exactly as published."""
     with user_errors():
-        draft = SourceDraft(file.read(), source_id, outlet, title, url, published, author, photo_credit)
+        draft = SourceDraft(_read_article_argument(file), source_id, outlet, title, url, published, author, photo_credit)
         change = add_source(_open_base(context), Actor.os_user(actor), draft, reason)
     _echo_change(change, as_json)
 

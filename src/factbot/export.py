@@ -38,8 +38,17 @@ from factbot.editing import (
     require_maintainer,
 )
 from factbot.errors import DatabaseError, InputError, KnowledgeError
+from factbot.files import FileRefused, read_regular_file
 from factbot.ingest import add_source, bump_revision, link_entities, refresh_term_stats
-from factbot.knowledge import EntityRecord, FactRecord, Knowledge, load_knowledge, read_source
+from factbot.knowledge import (
+    MAX_SOURCE_BYTES,
+    EntityRecord,
+    FactRecord,
+    Knowledge,
+    load_knowledge,
+    read_knowledge_text,
+    read_source,
+)
 from factbot.store import DatabaseUnavailable, meta_value, migrate, set_meta, source_from_row
 from factbot.text import words
 
@@ -90,8 +99,15 @@ def knowledge_digest(root: Path) -> str:
     digest = hashlib.sha256()
     for path in knowledge_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(_knowledge_bytes(path) + b"\0")
     return digest.hexdigest()
+
+
+def _knowledge_bytes(path: Path) -> bytes:
+    try:
+        return read_regular_file(path, MAX_SOURCE_BYTES)
+    except FileRefused as refused:
+        raise KnowledgeError(path, None, f"file {refused.reason}") from None
 
 
 def pending_edits(db: sqlite_utils.Database, root: Path) -> list[str]:
@@ -475,9 +491,9 @@ class Override:
 
 def load_overrides(root: Path) -> list[Override]:
     path = root / OVERRIDES_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return []
-    text = path.read_text(encoding="utf-8")
+    text = read_knowledge_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import InputError
+from factbot.files import FileRefused, read_regular_file
 from factbot.meaning import embed_new_passages, encode_ahead
 from factbot.models import Source
 from factbot.names import find_entities
@@ -32,6 +33,9 @@ from factbot.store import (
 from factbot.text import STOPWORDS, fold, index_columns, terms, words
 
 MAX_DOCUMENT_CHARS = 2_000_000
+# The most bytes a text of MAX_DOCUMENT_CHARS can take in UTF-8 (with a byte-order mark): a file
+# over it is too long whatever it holds, so no more than this is ever read.
+MAX_DOCUMENT_BYTES = 4 * MAX_DOCUMENT_CHARS + 3
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -302,23 +306,28 @@ def finish_ingest(db: sqlite_utils.Database) -> None:
 
 
 def read_article(path: Path) -> str:
-    """UTF-8 text of an article, refused clearly if binary, not UTF-8, empty or too large."""
+    """UTF-8 text of an article, refused clearly if a link, binary, not UTF-8, empty or too large."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"Cannot read {path}: {error.strerror}") from None
-    if b"\x00" in raw:
-        raise InputError(f"{path} is a binary file; ingest takes plain text or Markdown.")
-    try:
-        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InputError(f"{path}:{line}: not valid UTF-8 text.") from None
+        raw = read_regular_file(path, MAX_DOCUMENT_BYTES)
+    except FileRefused as refused:
+        raise InputError(f"{path} {refused.reason}.") from None
+    text = decode_article(raw, str(path))
     if len(text) > MAX_DOCUMENT_CHARS:
         raise InputError(f"{path} is over {MAX_DOCUMENT_CHARS:,} characters.")
     if not segment(text):
         raise InputError(f"{path} has no sentences to quote.")
     return text
+
+
+def decode_article(raw: bytes, name: str) -> str:
+    """Article bytes as text with Unix line ends; refused, naming `name` and the line, unless UTF-8."""
+    if b"\x00" in raw:
+        raise InputError(f"{name} is a binary file; ingest takes plain text or Markdown.")
+    try:
+        return raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(f"{name}:{line}: not valid UTF-8 text.") from None
 
 
 def _check_date(value: str) -> None:

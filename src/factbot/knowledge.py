@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from factbot.errors import KnowledgeError
+from factbot.files import FileRefused, read_regular_file
 
 MAX_SOURCE_BYTES = 5_000_000
 SOURCE_FIELDS = ("id", "outlet", "title", "url", "published", "author", "photo_credit")
@@ -117,13 +118,13 @@ def load_knowledge(root: Path) -> Knowledge:
         entities=entities,
         facts=facts,
         synonyms=synonyms,
-        synonyms_text=synonyms_path.read_text(encoding="utf-8") if synonyms else "",
+        synonyms_text=read_knowledge_text(synonyms_path) if synonyms else "",
     )
 
 
 def read_source(path: Path) -> SourceDocument:
     """Parse one source file: optional front matter, then the body kept byte for byte."""
-    text = _read_text(path)
+    text = read_knowledge_text(path)
     meta: dict[str, str | None] = {name: None for name in SOURCE_FIELDS}
     body, body_line = text, 1
     lines = text.split("\n")
@@ -167,13 +168,12 @@ def _parse_meta_line(path: Path, number: int, line: str, meta: dict[str, str | N
     meta[key] = value or None
 
 
-def _read_text(path: Path) -> str:
+def read_knowledge_text(path: Path) -> str:
+    """A knowledge file's text: a regular file, not a link, UTF-8, within MAX_SOURCE_BYTES."""
     try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise KnowledgeError(path, None, f"cannot read file: {error.strerror}") from None
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise KnowledgeError(path, None, f"file is over {MAX_SOURCE_BYTES:,} bytes")
+        raw = read_regular_file(path, MAX_SOURCE_BYTES)
+    except FileRefused as refused:
+        raise KnowledgeError(path, None, f"file {refused.reason}") from None
     if b"\x00" in raw:
         raise KnowledgeError(path, None, "file is binary (contains NUL bytes), expected UTF-8 text")
     try:
@@ -195,14 +195,14 @@ def _refuse_links_outside(root: Path, paths: list[Path]) -> None:
         target = path.resolve()
         if not target.is_relative_to(inside):
             raise KnowledgeError(
-                path, None, f"links to {target}, outside the knowledge folder; copy the file in"
+                path, None, f"is a link to {target}, outside the knowledge folder; copy the file in"
             )
 
 
 def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}, ""
-    text = _read_text(path)
+    text = read_knowledge_text(path)
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:
