@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,20 @@ pytest_plugins = ("fakes.fixtures",)
 
 def pytest_configure(config: pytest.Config) -> None:
     """Keep the meaning model's word-piece table (sketch.py) in pytest's cache folder rather than
-    the user's, computed once across runs; subprocesses inherit the setting."""
-    if not os.environ.get("FACTBOT_CACHE_DIR") and config.cache is not None:
-        os.environ["FACTBOT_CACHE_DIR"] = str(config.cache.mkdir("factbot"))
+    the user's, computed once across runs; subprocesses inherit the setting.
+
+    With `-p no:cacheprovider` there is no cache folder (nor a `config.cache`): the table goes
+    to one folder under the system's temporary directory instead, still computed once.
+    """
+    if os.environ.get("FACTBOT_CACHE_DIR"):
+        return
+    cache = getattr(config, "cache", None)
+    if cache is not None:
+        folder = cache.mkdir("factbot")
+    else:
+        folder = Path(tempfile.gettempdir()) / f"factbot-test-cache-{os.getuid()}"
+        folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ["FACTBOT_CACHE_DIR"] = str(folder)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from fakes import CapturedRequest, FakeDiscord, start_bot
 from fakes import payloads as fake_payloads
 from fakes.server import Handler
 from hardening_fuzz import TARGETS, run_target, unescaped_markup
+from process_helpers import interrupt_then_kill
 
 from bot.errors import DATABASE_FAILURE
 from factbot.answers import AnswerEngine
@@ -190,8 +190,7 @@ async def test_python_m_bot_never_prints_the_token_even_when_a_handler_fails(
             built_db.write_bytes(os.urandom(32 * 1024))
             failed = await fake.reply(await fake.slash("ask", {"question": ANSWERABLE}), timeout=20)
         finally:
-            process.send_signal(signal.SIGINT)
-            out, err = await asyncio.wait_for(process.communicate(), 30)
+            out, err = await interrupt_then_kill(process)
     output = (out + err).decode()
     assert first.message["embeds"][0]["title"] == ANSWERABLE
     assert failed.message["content"] == DATABASE_FAILURE
@@ -339,6 +338,37 @@ async def test_a_summary_preview_can_be_posted_only_by_the_moderator_who_asked(
     assert not [
         r for r in fake_discord.requests if click.token in r.path and r.json.get("type") == 7
     ]
+
+
+async def test_a_summary_is_not_posted_by_someone_who_lost_the_moderator_role_since_asking(
+    fake_discord: FakeDiscord, bot_settings: Settings, limited: set[str]
+) -> None:
+    """The preview's Post button lives 15 minutes; moderator status is checked again on press."""
+    moderators = fake_discord.add_role(MODERATORS)
+    moderator = fake_discord.make_user("moderator", roles=(moderators,))
+    limited.add(moderator["id"])
+    async with start_bot(fake_discord, bot_settings):
+        sent = await fake_discord.slash("summary", {}, user=moderator)
+        last = await fake_discord.wait_for_request(
+            lambda r: (
+                r.path.startswith(f"/webhooks/{fake_discord.app_id}/{sent.token}")
+                and bool(r.message.get("components"))
+            )
+        )
+        post = next(
+            item["custom_id"]
+            for row in last.message["components"]
+            for item in row["components"]
+            if item.get("label") == "Post in channel"
+        )
+        fake_discord.member_roles[int(moderator["id"])] = ()
+        click = await fake_discord.click(fake_discord.stored_message(last), post, user=moderator)
+        await asyncio.sleep(0.5)
+    assert not [r for r in fake_discord.requests if r.path.startswith("/channels/")]
+    [answer] = [
+        r for r in fake_discord.requests if click.token in r.path and r.json.get("type") == 7
+    ]
+    assert answer.json["data"]["content"].startswith("Only moderators can post summaries")
 
 
 def test_every_privileged_command_in_the_tree_has_a_refusal_test(shared_db: Path) -> None:

@@ -119,6 +119,12 @@ class PreviewView(discord.ui.View):
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
     ) -> None:
         self.stop()
+        settings: Settings = interaction.client.settings
+        if not is_moderator(settings, interaction):
+            # The preview lives up to PREVIEW_TIMEOUT: the role or permission may be gone by now.
+            refusal = f"{NotModerator(settings.moderator_role)} Nothing was posted."
+            await interaction.response.edit_message(content=refusal, view=None)
+            return
         await interaction.response.edit_message(content="Posting the summary…", view=None)
         posted = await post_pages(interaction.channel, self.summary, self.pages)
         note = await pin_first(posted) if self.pin else ""
