@@ -321,9 +321,13 @@ async def ask(fake: FakeDiscord, question: str = ANSWERABLE) -> CapturedRequest:
 
 
 def replace_with_garbage(path: Path) -> None:
-    """A bad restore or sync: another file, not SQLite, renamed over the base."""
+    """A bad restore or sync: a garbled copy of the base renamed over it. Only its 100-byte
+    header survives, which is what tells `build` the file was a fact base (an unrelated file
+    is never replaced: test_hardening_schema.py)."""
     garbage = path.with_name("garbage.tmp")
-    garbage.write_bytes(os.urandom(64 * 1024))
+    with path.open("rb") as original:
+        header = original.read(100)
+    garbage.write_bytes(header + os.urandom(64 * 1024))
     os.replace(garbage, path)
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)

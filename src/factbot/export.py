@@ -49,7 +49,15 @@ from factbot.knowledge import (
     read_knowledge_text,
     read_source,
 )
-from factbot.store import DatabaseUnavailable, meta_value, migrate, set_meta, source_from_row
+from factbot.store import (
+    DatabaseUnavailable,
+    ForeignBase,
+    meta_value,
+    migrate,
+    once_a_fact_base,
+    set_meta,
+    source_from_row,
+)
 from factbot.text import words
 
 log = logging.getLogger(__name__)
@@ -603,15 +611,18 @@ def rebuild(
     require_maintainer(actor)
     if not db_path.exists():
         return _build_new(knowledge_dir, db_path, actor, backup=None)
+    ours = once_a_fact_base(db_path)  # judged before opening it writes anything
     try:
         base = FactBase(db_path)
-    except DatabaseUnavailable:
-        raise  # locked or read-only: the file is fine, and another process may be using it
+    except (DatabaseUnavailable, ForeignBase):
+        # Locked or read-only: the file is fine, and another process may be using it. Another
+        # program's database, or a newer factbot's: not ours to replace.
+        raise
     except DatabaseError:
-        return _replace_unreadable(knowledge_dir, db_path, actor)
+        return _replace_unreadable(knowledge_dir, db_path, actor, ours)
     if not _sound(base):
         base.close()
-        return _replace_unreadable(knowledge_dir, db_path, actor)
+        return _replace_unreadable(knowledge_dir, db_path, actor, ours)
     try:
         return _rebuild_live(base, knowledge_dir, actor, force)
     finally:
@@ -627,7 +638,15 @@ def _sound(base: FactBase) -> bool:
         return False
 
 
-def _replace_unreadable(knowledge_dir: Path, db_path: Path, actor: Actor) -> RebuildReport:
+def _replace_unreadable(
+    knowledge_dir: Path, db_path: Path, actor: Actor, ours: bool
+) -> RebuildReport:
+    """Keep a copy of a damaged base and build a new one; only if it was a fact base at all."""
+    if not ours:
+        raise ForeignBase(
+            f"{db_path} cannot be read as a fact base and holds no trace of one; nothing was "
+            "changed. If it is yours, move it away; else give another path with --db."
+        )
     saved = save_unreadable(db_path)
     log.warning("%s could not be read; kept a copy at %s and rebuilt it", db_path, saved)
     return _build_new(knowledge_dir, db_path, actor, backup=saved)

@@ -170,7 +170,13 @@ def m005_passage_vectors(db: sqlite_utils.Database) -> None:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Apply the migrations not yet recorded; each in its own transaction."""
+    """Apply the migrations not yet recorded; each in its own transaction.
+
+    Only into an empty file or a factbot base of this or an older schema: `refuse_foreign`
+    stops every write path before it adds tables to someone else's database or writes an old
+    schema's rows into a newer one.
+    """
+    refuse_foreign(db, _main_file(db))
     if "_migrations" not in db.table_names():
         db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db.table("_migrations").rows}
@@ -178,10 +184,82 @@ def migrate(db: sqlite_utils.Database) -> None:
         if step.__name__ in done:
             continue
         with db.conn:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             step(db)
             db.table("_migrations").insert({"name": step.__name__, "applied_at": utc_now()})
             db.table("meta").upsert({"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key")
         done.add(step.__name__)
+
+
+class ForeignBase(DatabaseError):
+    """A database factbot does not own: another program's, or a newer factbot's.
+
+    Never written to and never replaced (`factbot build` stops on it too): rebuilding would
+    destroy data this version of factbot cannot even see.
+    """
+
+
+def refuse_foreign(db: sqlite_utils.Database, path: Path) -> None:
+    """Raise `ForeignBase` unless the file is empty or a factbot base of a known schema."""
+    tables = set(db.table_names())
+    if not tables:
+        return
+    if not {"_migrations", "meta"} <= tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise ForeignBase(
+            f"{path} is not a factbot fact base (it holds other tables: {shown}); nothing was "
+            "changed. Give another path with --db, or move that file away."
+        )
+    applied = {str(row[0]) for row in db.execute("SELECT name FROM _migrations")}
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchone()
+    version = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
+    unknown = applied - {step.__name__ for step in MIGRATIONS}
+    if unknown or version > schema_version():
+        raise ForeignBase(
+            f"{path} was built by a newer factbot (schema {max(version, len(applied))}, this "
+            f"one knows {schema_version()}); nothing was changed. Upgrade factbot to use it."
+        )
+
+
+# Written into the header of every base factbot creates or migrates (`PRAGMA application_id`),
+# so a file can be told to be ours even when SQLite can no longer read its pages.
+APPLICATION_ID = int.from_bytes(b"fact", "big")
+# Names only a factbot base's schema holds, stored as text in SQLite's schema pages near the
+# start of the file: a damaged base still shows them where SQLite can no longer open it.
+_FACT_BASE_TRACES = (b"_migrations", b"passages_fts")
+_TRACE_SCAN_BYTES = 4 << 20
+
+
+def once_a_fact_base(path: Path) -> bool:
+    """Whether a file SQLite cannot read was a factbot base (or is empty), so rebuilding over it
+    (keeping a copy) loses nothing that is not ours. Its write-ahead log counts: the schema may
+    not have been copied into the file itself yet."""
+    start = b""
+    try:
+        header = path.read_bytes()[:100] if path.stat().st_size < 100 else _header(path)
+    except OSError:
+        return False
+    if header[:16] == b"SQLite format 3\x00" and header[68:72] == APPLICATION_ID.to_bytes(4, "big"):
+        return True
+    for part in (path, Path(f"{path}-wal")):
+        try:
+            with part.open("rb") as handle:
+                start += handle.read(_TRACE_SCAN_BYTES)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+    return not header or all(trace in start for trace in _FACT_BASE_TRACES)
+
+
+def _header(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(100)
+
+
+def _main_file(db: sqlite_utils.Database) -> Path:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return Path(row[2]) if row is not None and row[2] else Path(":memory:")
 
 
 def schema_version() -> int:
@@ -209,6 +287,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            # Before anything is written (even the journal mode): never into someone else's file.
+            refuse_foreign(sqlite_utils.Database(conn), path)
             _use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
@@ -276,15 +356,14 @@ def require_schema(db: sqlite_utils.Database, path: Path) -> None:
     """Refuse a file that is not a built fact base (empty, foreign, or from a newer factbot)."""
     hint = REBUILD_HINT.format(path=path)
     try:
+        refuse_foreign(db, path)
         row = db.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchone()
+    except ForeignBase:
+        raise
     except sqlite3.DatabaseError:
         raise DatabaseError(f"{path} is not a factbot fact base. {hint}") from None
     if row is None:
         raise DatabaseError(f"{path} has no schema version. {hint}")
-    if int(row[0]) > schema_version():
-        raise DatabaseError(
-            f"{path} was built by a newer factbot (schema {row[0]}); upgrade factbot to read it."
-        )
 
 
 @contextmanager
