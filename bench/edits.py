@@ -5,12 +5,14 @@ Usage: python bench/edits.py [--changes 1000] [--kills 20] [--live 10]
 Prints three figures for the issue's closing note:
 
 1. Two processes make `--changes` edits between them at the same moment (half alias additions,
-   half corrections of one shared fact): how many changes the history holds afterwards, whether
+   half corrections of one shared fact, each editor pausing up to `--pause` s between changes so
+   the two interleave, as people editing at once do; "writer switches" counts the turns): how many changes the history holds afterwards, whether
    every correction saw the one before it (no lost update), and the throughput.
-2. `--kills` times, a process adding 60-sentence articles in a loop is killed with SIGKILL at a
-   random moment: `PRAGMA integrity_check`, and whether every change is wholly there (source,
-   passages and history row) or wholly absent. The worker logs "start N" before each change and
-   "done N" after it, so the figure says how many kills landed inside an open change.
+2. `--kills` times, a process adds a few 60-sentence articles, then signals from inside the next
+   one's transaction (with the source row written, before the history row, or just before
+   COMMIT) and is killed with SIGKILL on that signal: `PRAGMA integrity_check`, whether every
+   change is wholly there (source, passages and history row) or wholly absent, that the killed
+   change is absent and the committed ones are kept.
 3. `--live` times, `factbot fact retire|restore` run as a separate process while another process
    holding an `AnswerEngine` (as the bot does) asks the affected question in a loop: the time
    from the CLI's exit to the first answer that reflects the edit, and the CLI's own run time.
@@ -36,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources  # noqa: E402
+from edit_workers import EDITOR, STOPS, STOPS_INSIDE, python, recorded_and_stored_sources  # noqa: E402
 
 from factbot.editing import Actor, FactBase, history  # noqa: E402
 from factbot.export import rebuild  # noqa: E402
@@ -69,11 +71,11 @@ def fresh_base(folder: Path, name: str) -> Path:
     return path
 
 
-def concurrent_edits(folder: Path, changes: int) -> None:
+def concurrent_edits(folder: Path, changes: int, pause: float) -> None:
     path = fresh_base(folder, "concurrent")
     per_process = changes // 2
-    start = time.time() + 1.0
-    workers = [python(EDITOR, path, who, per_process, start) for who in ("ann", "bob")]
+    start = time.time() + 5.0  # after both have loaded the model
+    workers = [python(EDITOR, path, who, per_process, start, pause) for who in ("ann", "bob")]
     failures = sum(worker.wait() != 0 for worker in workers)
     elapsed = time.time() - start
     base = FactBase(path)
@@ -92,41 +94,56 @@ def concurrent_edits(folder: Path, changes: int) -> None:
     )
     print(
         f"   history rows {len(recorded)}, missing {len(missing)}, lost updates {broken} "
-        f"(chain of {len(edits)} corrections), writer switches {interleaved}"
+        f"(chain of {len(edits)} corrections), writer switches {interleaved} "
+        f"(each editor pauses 0-{pause * 1000:.0f} ms between changes)"
     )
 
 
 def crashes(folder: Path, kills: int) -> None:
+    """Each kill lands inside a change: the worker signals from inside its transaction (at one
+    of STOPS, in turn) after a random number of complete changes, and is killed on the signal."""
     path = fresh_base(folder, "crash")
-    mid_change = consistent = healthy = 0
+    inside = consistent = healthy = rolled_back = kept = completed_total = 0
     rng = random.Random(4)
     for trial in range(kills):
-        worker = python(CRASHER, path, trial * 100_000)
+        complete = rng.randint(0, 3)
+        statement = STOPS[trial % len(STOPS)]
+        worker = python(STOPS_INSIDE, path, 1000 * (trial + 1), complete, statement)
         assert worker.stdout is not None
-        time.sleep(rng.uniform(0.3, 1.2))
+        done: list[str] = []
+        stopped = None
+        for line in worker.stdout:
+            kind, _, ident = line.strip().partition(" ")
+            if kind == "done":
+                done.append(f"report-{ident}")
+            elif kind == "inside":
+                stopped = f"report-{ident}"
+                break
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
-        last = worker.stdout.read().strip().splitlines()[-1:] or ["none"]
-        ok, whole, absent = check_crash(path, last[0])
+        ok, whole, present = check_crash(path, done, stopped)
         healthy += ok
         consistent += whole
-        mid_change += absent
+        inside += stopped is not None
+        rolled_back += stopped is not None and stopped not in present
+        kept += len(set(done) & present)
+        completed_total += len(done)
     print(
-        f"2. kill -9 during changes: {kills} kills, integrity_check ok {healthy}/{kills}, "
-        f"every change wholly there or absent {consistent}/{kills}, "
-        f"kills inside an open change (rolled back) {mid_change}/{kills}"
+        f"2. kill -9 inside changes: {kills} kills, landed inside an open transaction {inside}/{kills} "
+        f"(signalled from inside it), rolled back {rolled_back}/{kills}; integrity_check ok "
+        f"{healthy}/{kills}, every change wholly there or absent {consistent}/{kills}; "
+        f"changes committed before a kill kept {kept}/{completed_total}"
     )
 
 
-def check_crash(path: Path, last_line: str) -> tuple[bool, bool, bool]:
-    """(integrity ok, all changes whole, the change in progress at the kill is absent)."""
+def check_crash(path: Path, done: list[str], stopped: str | None) -> tuple[bool, bool, set[str]]:
+    """(integrity ok, every change whole, the sources present in the base or its history)."""
     conn = sqlite3.connect(path)
     try:
         ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         recorded, stored = recorded_and_stored_sources(conn)
-        in_progress = last_line.startswith("start ")
-        absent = in_progress and f"report-{last_line.split()[1]}" not in stored
-        return ok, stored == recorded, absent
+        sources = {row[0] for row in conn.execute("SELECT id FROM sources")}
+        return ok, stored == recorded, sources | set(recorded)
     finally:
         conn.close()
 
@@ -169,9 +186,12 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=1000)
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--live", type=int, default=10)
+    parser.add_argument(
+        "--pause", type=float, default=0.02, help="most seconds an editor waits between changes"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        concurrent_edits(Path(folder), args.changes)
+        concurrent_edits(Path(folder), args.changes, args.pause)
         crashes(Path(folder), args.kills)
         liveness(Path(folder), args.live)
 

@@ -11,15 +11,21 @@ import sqlite3
 import subprocess
 import sys
 
-# argv: DB WHO COUNT START. Waits until START (epoch seconds) so both editors begin together,
-# then alternates corrections of one shared fact with alias additions.
+# argv: DB WHO COUNT START [PAUSE]. Loads the model, waits until START (epoch seconds) so both
+# editors begin together, then alternates corrections of one shared fact with alias additions,
+# pausing up to PAUSE seconds (random) after each, as a person or a bot between edits does. With
+# no pause, one writer re-takes the lock before the other's busy handler wakes: the "concurrent"
+# editors would take turns only once.
 EDITOR = """
-import sys, time
+import random, sys, time
 from pathlib import Path
 from factbot.editing import Actor, FactBase, FactPatch, add_aliases, edit_fact
+from factbot.meaning import default_encoder
 db, who, count, start = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+pause = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 base = FactBase(db)
 actor = Actor.os_user(who)
+default_encoder()
 while time.time() < start:
     time.sleep(0.0005)
 for i in range(count):
@@ -27,23 +33,47 @@ for i in range(count):
         edit_fact(base, actor, "azerbaijan-protests-torture", FactPatch(note=f"{who} {i}"), f"{who} {i}")
     else:
         add_aliases(base, actor, "baku", [f"{who} spelling {i}"], f"{who} {i}")
+    time.sleep(random.uniform(0, pause))
 """
 
-# argv: DB [FIRST]. Adds 60-sentence articles until killed, printing "start N" before each
-# change and "done N" after it, so a kill can be placed inside or outside a change.
-CRASHER = """
-import sys
+# argv: DB FIRST COMPLETE STATEMENT. Adds COMPLETE articles (ids report-FIRST...), printing
+# "done N" after each; then starts one more and, from inside its transaction, when it is about
+# to run the first SQL statement that starts with STATEMENT (e.g. 'INSERT INTO [changes]' or
+# 'COMMIT'), prints "inside N" and waits to be killed. The kill then lands inside the change
+# every time, however slow the machine.
+STOPS_INSIDE = """
+import sys, time
 from pathlib import Path
 from factbot.editing import Actor, FactBase, SourceDraft, add_source
 base = FactBase(Path(sys.argv[1]))
 actor = Actor.os_user("crasher")
-first = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+first, complete, statement = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 sentences = " ".join(f"Minister number {n} visited the city of Gyumri on day {n}." for n in range(60))
-for i in range(first, first + 100_000):
-    print(f"start {i}", flush=True)
-    add_source(base, actor, SourceDraft(f"Report {i}. " + sentences, source_id=f"report-{i}"), "load")
+
+def article(i):
+    return SourceDraft(f"Report {i}. " + sentences, source_id=f"report-{i}")
+
+for i in range(first, first + complete):
+    add_source(base, actor, article(i), "load")
     print(f"done {i}", flush=True)
+
+stopping = first + complete
+
+def stop_at(sql):
+    if sql.lstrip().startswith(statement) and base.db.conn.in_transaction:
+        print(f"inside {stopping}", flush=True)
+        time.sleep(600)
+
+base.db.conn.set_trace_callback(stop_at)
+add_source(base, actor, article(stopping), "load")
+print(f"done {stopping}", flush=True)
 """
+
+
+# Where, inside the transaction of an article being added, a STOPS_INSIDE worker stops to be
+# killed: with its source row written and no passage yet; with every row but the history's; and
+# with everything written, just before COMMIT.
+STOPS = ('INSERT INTO "passages"', "INSERT INTO changes", "COMMIT")
 
 
 def python(code: str, *args: object, stdin: int | None = None) -> subprocess.Popen[str]:

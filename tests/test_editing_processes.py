@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources
+from edit_workers import EDITOR, STOPS, STOPS_INSIDE, python, recorded_and_stored_sources
 
 from factbot.editing import FactBase, history
 
@@ -55,16 +55,56 @@ def test_two_processes_editing_at_once_lose_no_change(built_db: Path) -> None:
 
 
 def test_kill_during_a_change_leaves_it_wholly_there_or_wholly_absent(built_db: Path) -> None:
-    for delay in (0.4, 0.75, 1.1):
-        worker = python(CRASHER, built_db)
-        time.sleep(delay)
+    """Each worker has its own ids, completes some changes, then signals from inside the next
+    one's transaction and is killed on that signal: no timing, so it holds on a loaded machine."""
+    completed: list[str] = []
+    killed_inside: list[str] = []
+    for number, statement in enumerate(STOPS):
+        worker = python(STOPS_INSIDE, built_db, 1000 * (number + 1), number + 1, statement)
+        assert worker.stdout is not None
+        for line in worker.stdout:
+            kind, _, ident = line.strip().partition(" ")
+            if kind == "done":
+                completed.append(f"report-{ident}")
+            if kind == "inside":
+                killed_inside.append(f"report-{ident}")
+                break
         os.kill(worker.pid, signal.SIGKILL)
-        worker.wait()
+        worker.wait(timeout=60)
+    assert len(killed_inside) == len(STOPS), "a worker never reached its stop inside a change"
     conn = sqlite3.connect(built_db)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    recorded, stored = recorded_and_stored_sources(conn)
-    assert recorded, "the worker never committed a change; the delays are too short"
-    assert stored == recorded
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        recorded, stored = recorded_and_stored_sources(conn)
+        sources = {row[0] for row in conn.execute("SELECT id FROM sources")}
+    finally:
+        conn.close()
+    assert stored == recorded, "a change is there in part"
+    assert set(completed) <= set(recorded), "a committed change was lost"
+    assert not set(killed_inside) & (sources | set(recorded)), "a change killed before COMMIT is there"
+
+
+LOADS_BEFORE_LOCKING = """
+import sys
+from pathlib import Path
+from factbot.editing import Actor, FactBase, retire
+from factbot.meaning import default_encoder
+base = FactBase(Path(sys.argv[1]))
+loaded_at_begin = []
+def note(sql):
+    if sql.startswith("BEGIN IMMEDIATE"):
+        loaded_at_begin.append(default_encoder.cache_info().currsize == 1)
+base.db.conn.set_trace_callback(note)
+retire(base, Actor.os_user("ops"), sys.argv[2], "disputed")
+print(loaded_at_begin, flush=True)
+"""
+
+
+def test_a_processs_first_change_loads_the_model_before_taking_the_write_lock(built_db: Path) -> None:
+    worker = python(LOADS_BEFORE_LOCKING, built_db, TORTURE)
+    out, _ = worker.communicate(timeout=120)
+    assert worker.returncode == 0
+    assert out.strip() == "[True]"
 
 
 def test_a_running_reader_answers_with_a_cli_edit_within_two_seconds(built_db: Path) -> None:
