@@ -33,6 +33,7 @@ from factbot.store import (
     source_from_row,
     text_processing_is_current,
 )
+from factbot.text import not_unicode
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ def clean_question(question: str) -> str:
     """
     if not isinstance(question, str):
         raise InputError("The question must be text.")
+    if not_unicode(question):
+        raise InputError("The question is not valid UTF-8 text; please type it again.")
     text = unicodedata.normalize("NFC", question)
     text = _CONTROL.sub(" ", text)
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]

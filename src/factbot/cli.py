@@ -50,6 +50,7 @@ from factbot.settings import Settings, load_settings
 from factbot.sketch import use_cache_dir
 from factbot.store import database_error, get_source_text
 from factbot.summary import FORMATS, LENGTHS, build_summary, parse_since, render
+from factbot.text import not_unicode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,7 +105,38 @@ def _db_path() -> Path:
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group()
+class FactbotGroup(click.Group):
+    """The `factbot` group: refuses arguments that are not UTF-8 text before any command runs.
+
+    Python keeps undecodable command-line bytes as lone surrogates, which every later step
+    (matching, storing, printing) would choke on with a traceback; a NUL cannot be stored or
+    shown either. Checking here covers every command, present and future.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for number, value in enumerate(args, start=1):
+            problem = _argument_problem(value)
+            if problem:
+                raise UsageFailure(f"Argument {number} ({_shown(value)}) {problem}.")
+        return super().parse_args(ctx, args)
+
+
+def _argument_problem(value: str) -> str | None:
+    if not_unicode(value):
+        return "is not valid UTF-8 text"
+    if "\x00" in value:
+        return "holds a NUL character"
+    return None
+
+
+def _shown(value: str) -> str:
+    """The argument as its bytes, printable whatever they are."""
+    raw = value.encode("utf-8", "surrogateescape") if not_unicode(value) else value.encode()
+    shown = repr(raw)[2:-1]
+    return shown if len(shown) <= 60 else shown[:59] + "…"
+
+
+@click.group(cls=FactbotGroup)
 @click.option(
     "--db",
     "db_path",
@@ -198,17 +230,23 @@ def ask(context: Context, question: str, as_json: bool) -> None:
 
 
 def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
-    """Answer stdin line by line, in order; a bad line gets an error object, not an exit."""
-    for line in sys.stdin:
-        question = line.rstrip("\n")
+    """Answer stdin line by line, in order; a bad line gets an error object, not an exit.
+
+    Lines are read as bytes and decoded one by one, so a line that is not UTF-8 is refused on
+    its own and the stream goes on.
+    """
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        question = raw.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
         try:
+            if not_unicode(question):
+                raise InputError(f"Line {number} is not valid UTF-8 text.")
             answer = engine.ask(question)
             gaps.record(answer)
             result: dict[str, Any] = answer.as_json()
             text = format_text(answer)
         except FactbotError as error:
             result = {
-                "question": question,
+                "question": question.encode("utf-8", "replace").decode(),
                 "answered": False,
                 "quote": None,
                 "source": None,
@@ -235,6 +273,9 @@ def chat(context: Context) -> None:
             question = click.prompt("?", default="", show_default=False, prompt_suffix=" ")
         except (EOFError, click.Abort):
             break
+        except UnicodeDecodeError:
+            click.echo("error: that line is not valid UTF-8 text.", err=True)
+            continue
         if not question.strip():
             break
         try:
@@ -314,7 +355,12 @@ def _echo_change(change: Change, as_json: bool) -> None:
 
 def _read_text_argument(value: str) -> str:
     """'-' reads stdin, so quotes full of quotation marks need no shell escaping."""
-    return sys.stdin.read() if value == "-" else value
+    if value != "-":
+        return value
+    try:
+        return sys.stdin.buffer.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("The text on stdin is not valid UTF-8.") from None
 
 
 def _read_article_argument(value: str) -> str:

@@ -44,7 +44,7 @@ from factbot.ingest import (
     update_term_stats,
 )
 from factbot.knowledge import SOURCE_FIELDS, FactRecord, read_source
-from factbot.meaning import encode_ahead
+from factbot.meaning import default_encoder, encode_ahead
 from factbot.models import Source
 from factbot.store import (
     REBUILD_HINT,
@@ -58,7 +58,7 @@ from factbot.store import (
     transaction,
     utc_now,
 )
-from factbot.text import index_columns, words
+from factbot.text import index_columns, not_unicode, words
 
 # Limits on what a maintainer types. A quote is a sentence or two; a reason or note a few lines.
 MAX_QUOTE_CHARS = 2_000
@@ -266,7 +266,13 @@ class FactBase:
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """One write transaction (BEGIN IMMEDIATE): committed on success, else rolled back."""
+        """One write transaction (BEGIN IMMEDIATE): committed on success, else rolled back.
+
+        The sentence encoder is loaded before the write lock is taken: every change ends by
+        embedding new passages, and a process's first change would otherwise hold the lock
+        (and keep every other writer waiting) for the model's load, ~25 times the change.
+        """
+        default_encoder()
         with self._lock:
             try:
                 db, stack = self._begin()
@@ -318,6 +324,8 @@ def clean_text(name: str, value: str | None, limit: int, *, one_line: bool = Fal
         return None
     if not isinstance(value, str):
         raise InputError(f"The {name} must be text.")
+    if not_unicode(value):
+        raise InputError(f"The {name} is not valid UTF-8 text.")
     value = value.strip()
     if not value:
         return None

@@ -209,3 +209,13 @@ def index_columns(text: str) -> dict[str, str]:
         "words": " ".join(words(text)),
         "names": " ".join(name_words(text)),
     }
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def not_unicode(value: str) -> bool:
+    """Whether `value` holds lone surrogates: bytes that were not UTF-8 (Python keeps undecodable
+    command-line and stdin bytes as surrogates), or a "\\ud800" escape in JSON. Such a string
+    cannot be encoded, stored or shown, so every way in refuses it with a clear message."""
+    return _SURROGATE.search(value) is not None
