@@ -20,7 +20,7 @@ EDITOR = """
 import random, sys, time
 from pathlib import Path
 from factbot.editing import Actor, FactBase, FactPatch, add_aliases, edit_fact
-from factbot.meaning import default_encoder
+from factbot.index.meaning import default_encoder
 db, who, count, start = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 pause = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
 base = FactBase(db)

@@ -23,7 +23,7 @@ FACTBOT = str(Path(sys.executable).parent / "factbot")
 READER = """
 import sys, time, json
 from pathlib import Path
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 engine = AnswerEngine(Path(sys.argv[1]))
 question, watched = sys.argv[2], sys.argv[3]
 assert engine.ask(question).passage_id == watched
@@ -88,7 +88,7 @@ LOADS_BEFORE_LOCKING = """
 import sys
 from pathlib import Path
 from factbot.editing import Actor, FactBase, retire
-from factbot.meaning import default_encoder
+from factbot.index.meaning import default_encoder
 base = FactBase(Path(sys.argv[1]))
 loaded_at_begin = []
 def note(sql):

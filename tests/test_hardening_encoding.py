@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.editing import Actor, FactBase, FactPatch, edit_fact
 from factbot.errors import InputError
 

@@ -28,8 +28,6 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.backup import automatic_backup, save_unreadable
-from factbot.build import SYNONYMS_FILE_KEY, BuildReport, build_fact_base
 from factbot.editing import (
     Actor,
     FactBase,
@@ -39,8 +37,9 @@ from factbot.editing import (
 )
 from factbot.errors import DatabaseError, InputError, KnowledgeError
 from factbot.files import FileRefused, read_regular_file
-from factbot.ingest import add_source, bump_revision, link_entities, refresh_term_stats
-from factbot.knowledge import (
+from factbot.index.ingest import add_source, bump_revision, link_entities, refresh_term_stats
+from factbot.knowledge.build import SYNONYMS_FILE_KEY, BuildReport, build_fact_base
+from factbot.knowledge.files import (
     MAX_SOURCE_BYTES,
     EntityRecord,
     FactRecord,
@@ -49,7 +48,9 @@ from factbot.knowledge import (
     read_knowledge_text,
     read_source,
 )
-from factbot.store import (
+from factbot.language.text import words
+from factbot.store.backup import automatic_backup, save_unreadable
+from factbot.store.database import (
     DatabaseUnavailable,
     ForeignBase,
     meta_value,
@@ -58,7 +59,6 @@ from factbot.store import (
     set_meta,
     source_from_row,
 )
-from factbot.text import words
 
 log = logging.getLogger(__name__)
 
