@@ -51,7 +51,29 @@ class Rendered:
 
 def escape(text: str) -> str:
     """User or source text made inert: Markdown shown literally, mentions broken with a ZWSP."""
-    return escape_mentions(escape_markdown(text))
+    return escape_mentions(escape_text(text))
+
+
+def escape_text(text: str) -> str:
+    """Markdown shown literally, masked links included.
+
+    discord.py's `escape_markdown` leaves `[label](url)` alone when the label spans lines or
+    the brackets do not pair up the way its pattern expects, and Discord renders such a masked
+    link anyway: a quote or a question could then show a harmless label over any address. Every
+    bracket that is not already escaped is escaped here, so no link can be formed from text.
+    """
+    escaped = escape_markdown(text)
+    out: list[str] = []
+    index = 0
+    while index < len(escaped):
+        char = escaped[index]
+        if char == "\\":
+            out.append(escaped[index : index + 2])
+            index += 2
+            continue
+        out.append("\\" + char if char in "[]" else char)
+        index += 1
+    return "".join(out)
 
 
 def clip(text: str, limit: int) -> str:
@@ -85,7 +107,7 @@ def render_answer(answer: Answer, follow_ups: Sequence[str] = ()) -> Rendered:
 
 
 def _answer_embed(answer: Answer) -> discord.Embed:
-    quote = block_quote(escape_markdown(answer.quote or ""))
+    quote = block_quote(escape_text(answer.quote or ""))
     attribution = (
         f"\n— {clip(escape(answer.attribution), ATTRIBUTION_LIMIT)}" if answer.attribution else ""
     )
@@ -122,7 +144,7 @@ def _title(question: str) -> str:
 
 
 def _related_value(related: Related) -> str:
-    quote = block_quote(escape_markdown(clip(related.quote, RELATED_QUOTE_LIMIT)))
+    quote = block_quote(escape_text(clip(related.quote, RELATED_QUOTE_LIMIT)))
     return clip(
         f"{quote}\n— {clip(escape(related.attribution), ATTRIBUTION_LIMIT)}", FIELD_VALUE_LIMIT
     )

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from fakes import CapturedRequest, FakeDiscord, start_bot
 from fakes import payloads as fake_payloads
 from fakes.server import Handler
-from hardening_fuzz import TARGETS, run_target, unescaped_markup
+from hardening_fuzz import TARGETS, run_target, unescaped_links, unescaped_markup
 from process_helpers import interrupt_then_kill
 
 from bot.errors import DATABASE_FAILURE
@@ -371,25 +371,73 @@ async def test_a_summary_is_not_posted_by_someone_who_lost_the_moderator_role_si
     assert answer.json["data"]["content"].startswith("Only moderators can post summaries")
 
 
-def test_every_privileged_command_in_the_tree_has_a_refusal_test(shared_db: Path) -> None:
-    """A new maintainer or moderator command must be added to the lists above."""
+# Commands anyone may use. Every other command must be hidden by `default_permissions` and have
+# a refusal test above (which proves the bot's own check, since Discord's hiding is only a
+# default a server can change).
+PUBLIC_COMMANDS = {("ask", None), ("sources", None), ("about", None)}
+
+
+def command_names(tree: Any) -> dict[tuple[str, str | None], Any]:
+    """(root name, subcommand name or None) -> command, for every command a member can run."""
+    found = {}
+    for command in tree.walk_commands():
+        if hasattr(command, "commands"):
+            continue  # a group: its subcommands are listed themselves
+        root = command.root_parent or command
+        found[(root.name, command.name if command.parent else None)] = command
+    return found
+
+
+def unproven_commands(tree: Any) -> list[str]:
+    """Commands neither public by name nor hidden and covered by a refusal test."""
+    tested = {(n, s) for n, s, _ in MAINTAINER_COMMANDS + MODERATOR_COMMANDS}
+    problems = []
+    for key, command in command_names(tree).items():
+        if key in PUBLIC_COMMANDS:
+            continue
+        name = " ".join(p for p in key if p)
+        if key not in tested:
+            problems.append(f"/{name} is not public and has no refusal test")
+        if getattr(command.root_parent or command, "default_permissions", None) is None:
+            problems.append(f"/{name} is not hidden by default_permissions")
+    return problems
+
+
+async def loaded_tree(shared_db: Path) -> Any:
     from bot.app import create_bot
 
     bot = create_bot(Settings(db_path=shared_db, discord_token="x"))
+    await bot.setup_hook()
+    return bot.tree
 
-    async def load() -> set[tuple[str, str | None]]:
-        await bot.setup_hook()
-        found = set()
-        for command in bot.tree.walk_commands():
-            root = command.root_parent or command
-            if getattr(root, "default_permissions", None) is None or hasattr(command, "commands"):
-                continue
-            found.add((root.name, command.name if command.parent else None))
-        return found
 
-    privileged = asyncio.run(load())
-    tested = {(n, s) for n, s, _ in MAINTAINER_COMMANDS + MODERATOR_COMMANDS}
-    assert privileged == tested
+def test_every_app_command_is_public_by_name_or_proves_its_check_with_a_refusal_test(
+    shared_db: Path,
+) -> None:
+    """A new command must go on PUBLIC_COMMANDS or get a refusal test in the lists above."""
+    tree = asyncio.run(loaded_tree(shared_db))
+    assert unproven_commands(tree) == []
+    assert set(command_names(tree)) >= PUBLIC_COMMANDS, "a public command was renamed or removed"
+
+
+def test_the_command_guard_catches_a_new_command_without_a_check(shared_db: Path) -> None:
+    """The mutant the guard exists for: `/purge`, no default_permissions, no role check."""
+    from discord import app_commands
+
+    async def with_purge() -> Any:
+        tree = await loaded_tree(shared_db)
+
+        @app_commands.command(name="purge", description="Retire every fact.")
+        async def purge(interaction: Any) -> None:
+            """Would retire facts for anyone."""
+
+        tree.add_command(purge)
+        return tree
+
+    assert unproven_commands(asyncio.run(with_purge())) == [
+        "/purge is not public and has no refusal test",
+        "/purge is not hidden by default_permissions",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -529,6 +577,40 @@ async def test_no_message_the_bot_sends_can_ping_anyone(
 def shown(text: str) -> str:
     """What Discord displays for escaped text: backslash escapes dropped, ZWSP removed."""
     return re.sub(r"\\(.)", r"\1", text, flags=re.S).replace("\u200b", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see [site](https://evil.example)",
+        "a](b",
+        "[a\nb](https://evil.example)",
+        "[[x]](https://e.example)",
+    ],
+    ids=["masked-link", "half-link", "label-over-two-lines", "nested"],
+)
+def test_masked_links_in_quotes_attributions_and_questions_are_shown_as_text(text: str) -> None:
+    from bot import render
+    from factbot.answering.answers import Answer
+    from factbot.models import Source
+
+    source = Source(id="s", outlet=text, title=text, url="https://trt.example/a")
+    answer = Answer(
+        question=text,
+        answered=True,
+        quote=text,
+        attribution=text,
+        source=source,
+        confidence=0.9,
+        passage_id="p",
+    )
+    shown = render.render_answer(answer).embed.to_dict()
+    assert unescaped_links(shown["title"]) == 0
+    assert unescaped_links(shown["description"]) == 0
+    [source_field] = [f for f in shown["fields"] if f["name"] == "Source"]
+    assert unescaped_links(source_field["value"]) == 1, "only the link to the source itself"
+    abstained = Answer(question=text, answered=False, suggestions=(text,), message=text)
+    assert unescaped_links(render.render_answer(abstained).embed.to_dict()["description"]) == 0
 
 
 def test_markdown_in_questions_quotes_and_sources_cannot_change_the_layout(
