@@ -214,14 +214,14 @@ def exclusive_lock(db: Path, seconds: float | None = None) -> Iterator[threading
 
 
 def test_questions_are_answered_while_another_process_holds_the_write_lock(built_db: Path) -> None:
+    """The lock is held for the whole run of `ask` and never released while it runs: a reader
+    that waited for the writer could only end with "database is locked". No wall-clock bound,
+    which a loaded machine would break."""
     factbot(built_db, "fact", "list")  # any writer leaves the base in WAL mode, as in production
     with exclusive_lock(built_db):
-        started = time.perf_counter()
         result = factbot(built_db, "ask", "--json", ANSWERABLE)
-        took = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answered"] is True
-    assert took < 5, "readers do not wait for a writer"
 
 
 def test_an_edit_waits_for_a_short_lock_then_goes_through(built_db: Path) -> None:
