@@ -57,7 +57,7 @@ def test_markdown_and_mentions_in_a_source_title_are_inert() -> None:
 
     line = render.source_line(source)
 
-    assert line == r"\*TRT\*: @" + "\u200b" + r"everyone \[click](http://evil)", "no link, no ping"
+    assert line == r"\*TRT\*: @" + "\u200b" + r"everyone \[click\](http://evil)", "no link, no ping"
 
 
 def test_multiline_quote_stays_one_block_quote() -> None:
