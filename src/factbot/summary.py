@@ -38,6 +38,7 @@ from factbot.roles import (
     roles_in,
 )
 from factbot.store import list_entities, source_from_row
+from factbot.text import words
 
 Length = Literal["short", "full"]
 Format = Literal["text", "markdown", "json"]
@@ -740,7 +741,19 @@ def _people(pool: Sequence[_Row], base: _Base) -> list[Entity]:
             counts[entity_id] += 1
             first.setdefault(entity_id, (row.source_id, row.start))
     ordered = sorted(counts, key=lambda e: (-counts[e], first[e], e))
-    return [base.entities[e] for e in ordered]
+    names = {e: tuple(words(base.entities[e].name)) for e in ordered}
+    return [
+        base.entities[e]
+        for e in ordered
+        if not any(o != e and _part_of(names[e], names[o]) for o in ordered)
+    ]
+
+
+def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """A name that is the start or end of a longer one ("Brandt" of "Otto Brandt") is a short
+    form of it, or of several people's (a family name): no entry of its own either way."""
+    n = len(short)
+    return 0 < n < len(full) and (full[:n] == short or full[-n:] == short)
 
 
 def _source_roles(entity: Entity, sentences: Sequence[_Row], base: _Base) -> list[_Role]:
@@ -852,8 +865,9 @@ def _position_weight(row: _Row, scores: dict[str, float]) -> float:
 def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
     """The sides of the whole story: those any active claim speaks for, in any source.
 
-    A story told by one side only still has the other: the place its passages mention most
-    besides the speaking side, when it is mentioned in at least a quarter of them.
+    A story told by one side only still has the other: the place (or unclassified name) its
+    sentences mention most besides the speaking side, counting its adjective ("Ruritanian") as
+    the place, when it is mentioned in at least a quarter of them.
     """
     active = [row for row in base.rows if row.status == "active" and row.kind == "sentence"]
     speaking = {
@@ -863,17 +877,22 @@ def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
         return sorted(speaking)
     mentioned: Counter[str] = Counter()
     for row in active:
-        places = {
-            affiliation.root(e)
-            for e in row.entities
-            if (entity := base.entities.get(e)) is not None and entity.kind == "place"
-        }
-        mentioned.update(places - speaking)
+        named = {_party(base.entities.get(e), affiliation) for e in row.entities}
+        mentioned.update(named - speaking - {None})
     if mentioned:
-        place, count = mentioned.most_common(1)[0]
-        if count * 4 >= len(active):
-            return sorted({*speaking, place})
+        party, count = mentioned.most_common(1)[0]
+        if party and count * 4 >= len(active):
+            return sorted({*speaking, party})
     return sorted(speaking)
+
+
+def _party(entity: Entity | None, affiliation: Affiliations) -> str | None:
+    """The place an entity stands for, if it can be a side: a place, or a name of no known kind."""
+    if entity is None or entity.kind not in ("place", "other"):
+        return None
+    if entity.kind == "place":
+        return affiliation.root(entity.id)
+    return affiliation.demonym_in(entity.name) or entity.id
 
 
 def _silent_side(name: str, since: date | None) -> Line:
