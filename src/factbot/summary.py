@@ -878,7 +878,7 @@ def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
     mentioned: Counter[str] = Counter()
     for row in active:
         named = {_party(base.entities.get(e), affiliation) for e in row.entities}
-        mentioned.update(named - speaking - {None})
+        mentioned.update(party for party in named if party and party not in speaking)
     if mentioned:
         party, count = mentioned.most_common(1)[0]
         if party and count * 4 >= len(active):
