@@ -11,29 +11,8 @@ from factbot.answering.answers import AnswerEngine
 from factbot.errors import InputError
 
 QUESTION_PIECES = st.sampled_from(
-    [
-        '"',
-        "*",
-        "NEAR(",
-        "'; drop table x; --",
-        "Yekaterinburg",
-        "Сафаров",
-        "Səfərov",
-        "@everyone",
-        "\u202e",
-        "\x00",
-        "🙂",
-        "سلام",
-        "OR",
-        "AND",
-        "^",
-        "(",
-        ")",
-        ":",
-        "who",
-        "when",
-        " ",
-    ]
+    ['"', "*", "NEAR(", "'; drop table x; --", "Yekaterinburg", "Сафаров", "Səfərov", "@everyone",
+     "\u202e", "\x00", "🙂", "سلام", "OR", "AND", "^", "(", ")", ":", "who", "when", " "]
 )
 TEXT = st.one_of(
     st.text(max_size=300),
@@ -42,9 +21,7 @@ TEXT = st.one_of(
 )
 
 
-@settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(question=TEXT)
 def test_no_question_crashes_ask(shared_db: Path, question: str) -> None:
     engine = _engine(shared_db)

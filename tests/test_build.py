@@ -48,19 +48,14 @@ def test_aliases_cover_other_spellings_of_names(built_db: Path) -> None:
 
 
 def test_speakers_are_found_and_pronouns_resolved(built_db: Path) -> None:
-    speakers = dict(
-        rows(built_db, "SELECT text, attribution FROM passages WHERE kind = 'sentence'")
-    )
+    speakers = dict(rows(built_db, "SELECT text, attribution FROM passages WHERE kind = 'sentence'"))
 
     def speaker_of(opening: str) -> object:
         [speaker] = [who for text, who in speakers.items() if str(text).startswith(opening)]
         return speaker
 
     assert speaker_of("Russia’s Foreign Ministry said") == "Russia’s Foreign Ministry"
-    assert (
-        speaker_of("He said the Azerbaijani side")
-        == "Foreign Ministry spokesperson Aykhan Hajizada"
-    )
+    assert speaker_of("He said the Azerbaijani side") == "Foreign Ministry spokesperson Aykhan Hajizada"
     assert speaker_of("The note, Hajizada said") == "Hajizada"
     assert speaker_of("Baku has called for") == "Baku"
     assert speaker_of("A criminal case has been opened") is None
@@ -85,9 +80,7 @@ def test_build_records_the_schema_version(built_db: Path) -> None:
 
 
 def test_fts_index_matches_passages(built_db: Path) -> None:
-    [(count,)] = rows(
-        built_db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH 'yekaterinburg'"
-    )
+    [(count,)] = rows(built_db, "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH 'yekaterinburg'")
     assert count >= 2
 
 
@@ -100,54 +93,18 @@ def _replace(path: Path, old: str, new: str) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new", "message", "line"),
     [
-        (
-            "facts.toml",
-            "Russia’s Foreign Ministry said it summoned",
-            "Russia’s Foreign Ministry says it summoned",
-            "not verbatim",
-            12,
-        ),
-        (
-            "facts.toml",
-            'source = "trt-azerbaijan-russia-protests"',
-            'source = "nowhere"',
-            "unknown source",
-            4,
-        ),
-        (
-            "facts.toml",
-            'id = "russia-protests-unfriendly-actions"',
-            'id = "azerbaijan-protests-torture"',
-            "duplicate fact id",
-            12,
-        ),
-        ("facts.toml", '[[fact]]\nid = "russia', '[[fact]\nid = "russia', "invalid TOML", 12),
+        ("facts.toml", "Russia’s Foreign Ministry said it summoned", "Russia’s Foreign Ministry says it summoned", "not verbatim", 12),
+        ("facts.toml", 'source = "trt-azerbaijan-russia-protests"', 'source = "nowhere"', "unknown source", 4),
+        ("facts.toml", 'id = "russia-protests-unfriendly-actions"', 'id = "azerbaijan-protests-torture"', "duplicate fact id", 12),
+        ("facts.toml", "[[fact]]\nid = \"russia", "[[fact]\nid = \"russia", "invalid TOML", 12),
         ("entities.toml", 'kind = "place"', 'kind = "planet"', "kind must be one of", None),
         ("entities.toml", 'id = "baku"', 'id = "Baku City"', "entity id", None),
-        (
-            "sources/trt-azerbaijan-russia-protests.md",
-            "published:",
-            "published: last friday",
-            "YYYY-MM-DD",
-            6,
-        ),
-        (
-            "sources/trt-azerbaijan-russia-protests.md",
-            "photo_credit: Reuters",
-            "photographer: Reuters",
-            "expected 'key: value'",
-            8,
-        ),
+        ("sources/trt-azerbaijan-russia-protests.md", "published:", "published: last friday", "YYYY-MM-DD", 6),
+        ("sources/trt-azerbaijan-russia-protests.md", "photo_credit: Reuters", "photographer: Reuters", "expected 'key: value'", 8),
     ],
 )
 def test_malformed_knowledge_fails_the_build_with_file_and_line(
-    tmp_path: Path,
-    knowledge_dir: Path,
-    file: str,
-    old: str,
-    new: str,
-    message: str,
-    line: int | None,
+    tmp_path: Path, knowledge_dir: Path, file: str, old: str, new: str, message: str, line: int | None
 ) -> None:
     _replace(knowledge_dir / file, old, new)
     with pytest.raises(KnowledgeError) as raised:
@@ -167,9 +124,7 @@ def test_binary_source_file_is_refused(tmp_path: Path, knowledge_dir: Path) -> N
 
 
 def test_non_utf8_source_file_names_the_line(tmp_path: Path, knowledge_dir: Path) -> None:
-    (knowledge_dir / "sources" / "latin1.md").write_bytes(
-        "first line\nsecond caf\xe9\n".encode("latin-1")
-    )
+    (knowledge_dir / "sources" / "latin1.md").write_bytes("first line\nsecond caf\xe9\n".encode("latin-1"))
     with pytest.raises(KnowledgeError) as raised:
         build_fact_base(knowledge_dir, tmp_path / "bad.db")
     assert raised.value.line == 2

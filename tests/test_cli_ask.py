@@ -18,9 +18,7 @@ from factbot.settings import REPO_ROOT
 SQUAD_ARTICLES = REPO_ROOT.parent / "shared" / "bench" / "squad-public" / "articles"
 
 
-def factbot(
-    *args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def factbot(*args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "factbot", *args],
         input=stdin,
@@ -33,9 +31,7 @@ def factbot(
 
 
 def test_ask_prints_quote_attribution_and_source(shared_db: Path) -> None:
-    result = factbot(
-        "--db", str(shared_db), "ask", "who is the editor in chief of sputnik azerbaijan"
-    )
+    result = factbot("--db", str(shared_db), "ask", "who is the editor in chief of sputnik azerbaijan")
     assert result.returncode == 0, result.stderr
     assert "Yevgeny Belousov" in result.stdout
     assert "Source: TRT" in result.stdout
@@ -52,17 +48,10 @@ def test_ask_json_prints_one_object_with_the_documented_fields(shared_db: Path) 
 
 def test_batch_mode_answers_each_stdin_line_in_order(shared_db: Path) -> None:
     questions = ["who died in custody", "", "what is the capital of france", "Where was the raid?"]
-    result = factbot(
-        "--db", str(shared_db), "ask", "--json", "-", stdin="\n".join(questions) + "\n"
-    )
+    result = factbot("--db", str(shared_db), "ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["question"] for line in lines] == [
-        "who died in custody",
-        "",
-        "what is the capital of france",
-        "Where was the raid?",
-    ]
+    assert [line["question"] for line in lines] == ["who died in custody", "", "what is the capital of france", "Where was the raid?"]
     assert [line["answered"] for line in lines] == [True, False, False, True]
     assert "error" in lines[1]
 
@@ -107,43 +96,17 @@ def test_build_reports_counts(tmp_path: Path) -> None:
 def test_ingest_answers_from_an_article_nobody_prepared(tmp_path: Path) -> None:
     db = tmp_path / "ingest.db"
     article = SQUAD_ARTICLES / "Steam_engine.md"
-    result = factbot(
-        "--db",
-        str(db),
-        "ingest",
-        str(article),
-        "--source",
-        "Wikipedia",
-        "--published",
-        "2020-01-01",
-    )
+    result = factbot("--db", str(db), "ingest", str(article), "--source", "Wikipedia", "--published", "2020-01-01")
     assert result.returncode == 0, result.stderr
-    answer = json.loads(
-        factbot(
-            "--db",
-            str(db),
-            "ask",
-            "--json",
-            "Who invented the first commercial steam-powered device?",
-        ).stdout
-    )
+    answer = json.loads(factbot("--db", str(db), "ask", "--json", "Who invented the first commercial steam-powered device?").stdout)
     assert answer["answered"] and "Savery" in answer["quote"]
-    assert answer["source"] == {
-        "id": "steam-engine",
-        "name": "Wikipedia",
-        "title": "Steam engine",
-        "url": None,
-        "published": "2020-01-01",
-    }
+    assert answer["source"] == {"id": "steam-engine", "name": "Wikipedia", "title": "Steam engine", "url": None, "published": "2020-01-01"}
 
 
 def test_ingest_refuses_binary_files_and_changes_nothing(tmp_path: Path) -> None:
     db = tmp_path / "i.db"
     good = tmp_path / "good.txt"
-    good.write_text(
-        "The committee met in Paris on Monday. It approved the budget for next year.",
-        encoding="utf-8",
-    )
+    good.write_text("The committee met in Paris on Monday. It approved the budget for next year.", encoding="utf-8")
     binary = tmp_path / "bad.bin"
     binary.write_bytes(b"\x89PNG\x00\x00")
     result = factbot("--db", str(db), "ingest", str(good), str(binary))

@@ -17,9 +17,7 @@ from factbot.settings import REPO_ROOT
 
 QUESTIONS = [
     json.loads(line)
-    for line in (REPO_ROOT / "bench" / "incident_questions.jsonl")
-    .read_text(encoding="utf-8")
-    .splitlines()
+    for line in (REPO_ROOT / "bench" / "incident_questions.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip()
 ]
 ANSWERED_FLOOR = 0.95
@@ -42,25 +40,19 @@ def test_question_file_has_answerable_and_unanswerable_questions() -> None:
     assert len(answerable) >= 60 and len(QUESTIONS) - len(answerable) >= 30
 
 
-def test_answerable_questions_are_answered_with_a_quote_that_answers_them(
-    answers: list[tuple[dict[str, object], Answer]],
-) -> None:
+def test_answerable_questions_are_answered_with_a_quote_that_answers_them(answers: list[tuple[dict[str, object], Answer]]) -> None:
     answerable = [(q, a) for q, a in answers if q["answerable"]]
     right = [q["question"] for q, a in answerable if _holds(a, q["expect"])]
     assert len(right) / len(answerable) >= ANSWERED_FLOOR
 
 
-def test_unanswerable_questions_are_abstained(
-    answers: list[tuple[dict[str, object], Answer]],
-) -> None:
+def test_unanswerable_questions_are_abstained(answers: list[tuple[dict[str, object], Answer]]) -> None:
     unanswerable = [a for q, a in answers if not q["answerable"]]
     abstained = [a for a in unanswerable if not a.answered]
     assert len(abstained) / len(unanswerable) >= ABSTAINED_FLOOR
 
 
-def test_every_quote_is_verbatim_and_names_its_source(
-    shared_db: Path, answers: list[tuple[dict[str, object], Answer]]
-) -> None:
+def test_every_quote_is_verbatim_and_names_its_source(shared_db: Path, answers: list[tuple[dict[str, object], Answer]]) -> None:
     with sqlite3.connect(shared_db) as conn:
         texts = dict(conn.execute("SELECT id, text FROM sources").fetchall())
     answered = [a for _, a in answers if a.answered]

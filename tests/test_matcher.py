@@ -50,9 +50,7 @@ def test_intent_is_read_from_the_question_wording(question: str, intent: str) ->
         ("Russia’s", "russia's"),
     ],
 )
-def test_folding_transliterates_cyrillic_and_azerbaijani_letters(
-    spelling: str, folded: str
-) -> None:
+def test_folding_transliterates_cyrillic_and_azerbaijani_letters(spelling: str, folded: str) -> None:
     assert fold(spelling) == folded
 
 
@@ -112,7 +110,5 @@ def test_who_question_prefers_a_passage_naming_a_person(shared_db: Path) -> None
 
 
 def test_when_question_prefers_a_passage_with_a_time(shared_db: Path) -> None:
-    answer = AnswerEngine(shared_db).ask(
-        "when did the police operation in yekaterinburg take place"
-    )
+    answer = AnswerEngine(shared_db).ask("when did the police operation in yekaterinburg take place")
     assert answer.quote is not None and "on Friday" in answer.quote

@@ -132,9 +132,7 @@ def test_meaning_settles_a_question_that_words_leave_undecided(tmp_path: Path) -
     question = "What do the farmers in Gyumri want?"
     by_words = Matcher(connect(db, readonly=True), meaning=False)
     scores = [c.score for c in by_words.rank(by_words.analyse(question)).candidates]
-    assert factbot.answering.matcher.undecided(scores), (
-        "the two passages share the question's words"
-    )
+    assert factbot.answering.matcher.undecided(scores), "the two passages share the question's words"
     matcher = Matcher(connect(db, readonly=True))
     best = matcher.rank(matcher.analyse(question)).candidates[0]
     assert "semantic" in best.features

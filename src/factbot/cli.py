@@ -90,9 +90,7 @@ def user_errors() -> Iterator[None]:
             raise UsageFailure(str(error)) from None
         raise click.ClickException(str(error)) from None
     except (sqlite3.Error, OSError) as error:
-        raise click.ClickException(
-            str(database_error(_db_path(), error, "cannot be used"))
-        ) from None
+        raise click.ClickException(str(database_error(_db_path(), error, "cannot be used"))) from None
 
 
 def _db_path() -> Path:
@@ -140,10 +138,7 @@ def build(context: Context, knowledge_dir: Path | None, force: bool) -> None:
     """Build the fact base from knowledge/ (verifies every quote; keeps history and gaps)."""
     with user_errors():
         rebuilt = rebuild(
-            knowledge_dir or context.settings.knowledge_dir,
-            context.db_path,
-            Actor.os_user(),
-            force=force,
+            knowledge_dir or context.settings.knowledge_dir, context.db_path, Actor.os_user(), force=force
         )
     report = rebuilt.build
     if rebuilt.backup:
@@ -155,7 +150,9 @@ def build(context: Context, knowledge_dir: Path | None, force: bool) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
 @click.option("--source", "outlet", help="Name of the outlet, e.g. TRT or Reuters.")
 @click.option("--url", help="Address of the article (one file only).")
 @click.option("--published", help="Publication date, YYYY-MM-DD.")
@@ -174,11 +171,7 @@ def ingest(
         reports = ingest_paths(context.db_path, list(files), outlet, url, published)
     for path, report in zip(files, reports, strict=True):
         if as_json:
-            click.echo(
-                json.dumps(
-                    {"file": str(path), "source_id": report.source_id, "passages": report.passages}
-                )
-            )
+            click.echo(json.dumps({"file": str(path), "source_id": report.source_id, "passages": report.passages}))
         elif report.passages:
             click.echo(f"Ingested {path} as {report.source_id}: {report.passages} passages.")
         else:
@@ -315,9 +308,7 @@ def _edit_options(function: F) -> F:
     function = click.option(
         "--reason", required=True, help="Why: recorded in the history with the change."
     )(function)
-    return click.option("--json", "as_json", is_flag=True, help="Print the change as JSON.")(
-        function
-    )
+    return click.option("--json", "as_json", is_flag=True, help="Print the change as JSON.")(function)
 
 
 def _echo_change(change: Change, as_json: bool) -> None:
@@ -365,9 +356,7 @@ def source_add(
 ) -> None:
     """Add the article in FILE ('-' for stdin), its text exactly as published."""
     with user_errors():
-        draft = SourceDraft(
-            file.read(), source_id, outlet, title, url, published, author, photo_credit
-        )
+        draft = SourceDraft(file.read(), source_id, outlet, title, url, published, author, photo_credit)
         change = add_source(_open_base(context), Actor.os_user(actor), draft, reason)
     _echo_change(change, as_json)
 
@@ -383,12 +372,8 @@ def source_list(context: Context, as_json: bool) -> None:
         click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False))
         return
     for view in views:
-        meta = ", ".join(
-            p for p in (view.source.outlet, view.source.title, view.source.published) if p
-        )
-        click.echo(
-            f"{view.source.id}  {meta or '(no metadata)'}  [{view.active}/{view.passages} passages active, {view.facts} facts]"
-        )
+        meta = ", ".join(p for p in (view.source.outlet, view.source.title, view.source.published) if p)
+        click.echo(f"{view.source.id}  {meta or '(no metadata)'}  [{view.active}/{view.passages} passages active, {view.facts} facts]")
 
 
 @source.command("show")
@@ -420,17 +405,9 @@ def fact() -> None:
 @click.argument("quote")
 @click.option("--source", "source_id", help="Source the quote is from (needed if several have it).")
 @click.option("--id", "fact_id", help="Fact id (default: from the quote's first words).")
-@click.option("--attribution", help='Who says it, e.g. "Azerbaijan\'s Foreign Ministry".')
-@click.option(
-    "--entity", "entities", multiple=True, help="Entity id or name it is about (repeatable)."
-)
-@click.option(
-    "--alias",
-    "aliases",
-    multiple=True,
-    metavar="ENTITY=SPELLING",
-    help="Another spelling of an entity (repeatable).",
-)
+@click.option("--attribution", help="Who says it, e.g. \"Azerbaijan's Foreign Ministry\".")
+@click.option("--entity", "entities", multiple=True, help="Entity id or name it is about (repeatable).")
+@click.option("--alias", "aliases", multiple=True, metavar="ENTITY=SPELLING", help="Another spelling of an entity (repeatable).")
 @click.option("--note", help="A note for maintainers.")
 @_edit_options
 @pass_context
@@ -450,9 +427,7 @@ def fact_add(
     """Add QUOTE ('-' for stdin), which must be verbatim in a stored source."""
     with user_errors():
         pairs = tuple(_alias_pair(a) for a in aliases)
-        draft = FactDraft(
-            _read_text_argument(quote), source_id, fact_id, attribution, entities, pairs, note
-        )
+        draft = FactDraft(_read_text_argument(quote), source_id, fact_id, attribution, entities, pairs, note)
         change = add_fact(_open_base(context), Actor.os_user(actor), draft, reason)
     _echo_change(change, as_json)
 
@@ -469,9 +444,7 @@ def _alias_pair(value: str) -> tuple[str, str]:
 @click.option("--quote", help="New quote ('-' for stdin), verbatim in the source.")
 @click.option("--source", "source_id", help="Move the quote to another source.")
 @click.option("--attribution", help="Who says it ('' for nobody).")
-@click.option(
-    "--entity", "entities", multiple=True, help="Entities it is about (replaces the list)."
-)
+@click.option("--entity", "entities", multiple=True, help="Entities it is about (replaces the list).")
 @click.option("--no-entities", is_flag=True, help="Clear the entity list.")
 @click.option("--note", help="Note for maintainers ('' to clear).")
 @_edit_options
@@ -506,9 +479,7 @@ def fact_edit(
 @click.argument("passage_id")
 @_edit_options
 @pass_context
-def fact_retire(
-    context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool
-) -> None:
+def fact_retire(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
     """Stop answering with a fact or sentence; it is kept and can be restored."""
     with user_errors():
         change = retire(_open_base(context), Actor.os_user(actor), passage_id, reason)
@@ -519,9 +490,7 @@ def fact_retire(
 @click.argument("passage_id")
 @_edit_options
 @pass_context
-def fact_restore(
-    context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool
-) -> None:
+def fact_restore(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
     """Answer with a retired fact or sentence again."""
     with user_errors():
         change = restore(_open_base(context), Actor.os_user(actor), passage_id, reason)
@@ -534,15 +503,11 @@ def fact_restore(
 @click.option("--source", "source_id")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def fact_list(
-    context: Context, everything: bool, status: str | None, source_id: str | None, as_json: bool
-) -> None:
+def fact_list(context: Context, everything: bool, status: str | None, source_id: str | None, as_json: bool) -> None:
     """List curated facts (with --all, every passage)."""
     kinds = ("fact", "sentence") if everything else ("fact",)
     with user_errors():
-        views = list_passages(
-            _open_base(context).db, kinds=kinds, status=status, source_id=source_id
-        )
+        views = list_passages(_open_base(context).db, kinds=kinds, status=status, source_id=source_id)
     if as_json:
         click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False))
         return
@@ -566,20 +531,12 @@ def fact_show(context: Context, passage_id: str, as_json: bool) -> None:
         view = get_passage(db, passage_id)
         changes = history(db, passage_id, limit=5)
     if as_json:
-        click.echo(
-            json.dumps(
-                {**view.as_json(), "history": [c.as_json() for c in changes]}, ensure_ascii=False
-            )
-        )
+        click.echo(json.dumps({**view.as_json(), "history": [c.as_json() for c in changes]}, ensure_ascii=False))
         return
     click.echo(f"{view.id} ({view.kind}, {view.status})")
     click.echo(f"  “{view.text}”")
     click.echo(f"  Source: {view.source.id} [{view.start}:{view.end}]")
-    for label, value in (
-        ("Attribution", view.attribution),
-        ("Entities", ", ".join(view.entities)),
-        ("Note", view.note),
-    ):
+    for label, value in (("Attribution", view.attribution), ("Entities", ", ".join(view.entities)), ("Note", view.note)):
         if value:
             click.echo(f"  {label}: {value}")
     for change in changes:
@@ -625,14 +582,7 @@ def alias() -> None:
 @click.argument("spellings", nargs=-1, required=True)
 @_edit_options
 @pass_context
-def alias_add(
-    context: Context,
-    entity: str,
-    spellings: tuple[str, ...],
-    reason: str,
-    actor: str | None,
-    as_json: bool,
-) -> None:
+def alias_add(context: Context, entity: str, spellings: tuple[str, ...], reason: str, actor: str | None, as_json: bool) -> None:
     """Teach ENTITY (id or name) other SPELLINGS readers use."""
     with user_errors():
         change = add_aliases(_open_base(context), Actor.os_user(actor), entity, spellings, reason)
@@ -643,9 +593,7 @@ def alias_add(
 @click.argument("change_id", type=int)
 @_edit_options
 @pass_context
-def revert_command(
-    context: Context, change_id: int, reason: str, actor: str | None, as_json: bool
-) -> None:
+def revert_command(context: Context, change_id: int, reason: str, actor: str | None, as_json: bool) -> None:
     """Undo change CHANGE_ID by making a new change (the history keeps both)."""
     with user_errors():
         change = revert(_open_base(context), Actor.os_user(actor), change_id, reason)
@@ -653,40 +601,21 @@ def revert_command(
 
 
 @cli.command("export")
-@click.option(
-    "--to",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder (default: the knowledge folder).",
-)
-@click.option(
-    "--force", is_flag=True, help="Overwrite files changed since the last build or export."
-)
+@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: the knowledge folder).")
+@click.option("--force", is_flag=True, help="Overwrite files changed since the last build or export.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def export_command(context: Context, directory: Path | None, force: bool, as_json: bool) -> None:
     """Write the live fact base back to knowledge/ files, for review in git."""
     with user_errors():
-        report = export_knowledge(
-            _open_base(context), directory or context.settings.knowledge_dir, force=force
-        )
+        report = export_knowledge(_open_base(context), directory or context.settings.knowledge_dir, force=force)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "directory": str(report.directory),
-                    "written": [str(p) for p in report.written],
-                    "unchanged": report.unchanged,
-                    "synced_change": report.synced_change,
-                }
-            )
-        )
+        click.echo(json.dumps({"directory": str(report.directory), "written": [str(p) for p in report.written],
+                               "unchanged": report.unchanged, "synced_change": report.synced_change}))
         return
     for path in report.written:
         click.echo(f"wrote {report.directory / path}")
-    click.echo(
-        f"Exported to {report.directory}: {len(report.written)} file(s) written, {report.unchanged} unchanged."
-    )
+    click.echo(f"Exported to {report.directory}: {len(report.written)} file(s) written, {report.unchanged} unchanged.")
 
 
 @cli.command("backup")
@@ -698,9 +627,7 @@ def backup_command(context: Context, path: Path, as_json: bool) -> None:
     with user_errors():
         report = backup_database(context.db_path, path)
     if as_json:
-        click.echo(
-            json.dumps({"path": str(report.path), "bytes": report.bytes, "pages": report.pages})
-        )
+        click.echo(json.dumps({"path": str(report.path), "bytes": report.bytes, "pages": report.pages}))
         return
     click.echo(f"Backed up {context.db_path} to {report.path} ({report.bytes:,} bytes).")
 

@@ -200,7 +200,9 @@ def _mentions(
     return mentioned
 
 
-def update_term_stats(db: sqlite_utils.Database, removed: str | None, added: str | None) -> None:
+def update_term_stats(
+    db: sqlite_utils.Database, removed: str | None, added: str | None
+) -> None:
     """Adjust document frequencies for one passage whose active text changed.
 
     `removed` is the passage's old text when it was active (else None), `added` its new text

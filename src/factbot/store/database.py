@@ -180,9 +180,7 @@ def migrate(db: sqlite_utils.Database) -> None:
         with db.conn:
             step(db)
             db.table("_migrations").insert({"name": step.__name__, "applied_at": utc_now()})
-            db.table("meta").upsert(
-                {"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key"
-            )
+            db.table("meta").upsert({"key": SCHEMA_VERSION_KEY, "value": str(len(done) + 1)}, pk="key")
         done.add(step.__name__)
 
 
