@@ -24,7 +24,6 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from factbot.answering.answers import attribution_for
 from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import DatabaseError, InputError
 from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
@@ -37,8 +36,8 @@ from factbot.language.roles import (
     roles_in,
 )
 from factbot.language.text import words
-from factbot.models import Entity, Source
-from factbot.store.database import list_entities, source_from_row
+from factbot.models import Entity, Source, attribution_for
+from factbot.store.database import list_entities, revision, source_from_row
 
 Length = Literal["short", "full"]
 Format = Literal["text", "markdown", "json"]
@@ -224,7 +223,6 @@ def _load(db: sqlite_utils.Database) -> _Base:
 
 def _read_base(db: sqlite_utils.Database) -> _Base:
     sources, texts, added = _read_sources(db)
-    revision = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
     curated = db.execute("SELECT id FROM entities WHERE origin = 'knowledge'").fetchall()
     return _Base(
         sources=sources,
@@ -233,7 +231,7 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         rows=tuple(_continuations(_resolve_pronouns(_read_rows(db)))),
         entities={entity.id: entity for entity in list_entities(db)},
         idf=_idf(db),
-        revision=None if revision is None else str(revision[0]),
+        revision=revision(db),
         common=frozenset(w for text in texts.values() for w in _LOWERCASE_WORD.findall(text)),
         curated=frozenset(str(row[0]) for row in curated),
     )
