@@ -332,7 +332,7 @@ def summary(context: Context, length: str, fmt: str, since: str | None, annotate
 
 def _open_base(context: Context) -> FactBase:
     """The live base for writing, built from knowledge/ first if there is none yet."""
-    context.engine()
+    context.engine().close()
     return FactBase(context.db_path)
 
 

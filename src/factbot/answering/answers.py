@@ -204,6 +204,15 @@ class AnswerEngine:
             db.conn.close()
             raise
 
+    def close(self) -> None:
+        """Close this thread's connection now, for a short-lived engine that is done.
+
+        Left to the garbage collector (the engine and its connection handle refer to each
+        other), a read-only connection can be the last to close at exit, and SQLite then keeps
+        the -wal and -shm files beside the base.
+        """
+        self._forget()
+
     def _forget(self) -> None:
         self._handle().close()
 

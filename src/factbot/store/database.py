@@ -202,9 +202,15 @@ class ForeignBase(DatabaseError):
     """
 
 
-def refuse_foreign(db: sqlite_utils.Database, path: Path) -> None:
-    """Raise `ForeignBase` unless the file is empty or a factbot base of a known schema."""
-    tables = set(db.table_names())
+def refuse_foreign(db: sqlite_utils.Database | sqlite3.Connection, path: Path) -> None:
+    """Raise `ForeignBase` unless the file is empty or a factbot base of a known schema.
+
+    Works on a bare connection too, so `connect` can check before it wraps one.
+    """
+    conn = db.conn if isinstance(db, sqlite_utils.Database) else db
+    tables = {
+        str(row[0]) for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
     if not tables:
         return
     if not {"_migrations", "meta"} <= tables:
@@ -213,8 +219,8 @@ def refuse_foreign(db: sqlite_utils.Database, path: Path) -> None:
             f"{path} is not a factbot fact base (it holds other tables: {shown}); nothing was "
             "changed. Give another path with --db, or move that file away."
         )
-    applied = {str(row[0]) for row in db.execute("SELECT name FROM _migrations")}
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchone()
+    applied = {str(row[0]) for row in conn.execute("SELECT name FROM _migrations")}
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", [SCHEMA_VERSION_KEY]).fetchone()
     version = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
     unknown = applied - {step.__name__ for step in MIGRATIONS}
     if unknown or version > schema_version():
@@ -291,7 +297,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite_utils.Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
             # Before anything is written (even the journal mode): never into someone else's file.
-            refuse_foreign(sqlite_utils.Database(conn), path)
+            refuse_foreign(conn, path)
             _use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=10000")
