@@ -12,7 +12,6 @@ one story, so the same code summarises any ingested article.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sqlite3
@@ -24,7 +23,6 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import DatabaseError, InputError
 from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
 from factbot.language.roles import affiliations, alias_words, could_be_person, mentions, roles_in
@@ -32,9 +30,7 @@ from factbot.models import Entity, Source, attribution_for
 from factbot.store.database import list_entities, revision, source_from_row
 
 Length = Literal["short", "full"]
-Format = Literal["text", "markdown", "json"]
 LENGTHS: tuple[Length, ...] = ("short", "full")
-FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
 
 SUMMARY_TITLE = "What we know so far"
 MAINTAINERS_NOTE = "Maintainers' note (entities.toml), not a quote from the sources"
@@ -739,140 +735,3 @@ def check_quotes(summary: Summary, texts: dict[str, str]) -> None:
             raise DatabaseError(f"Summary line citing {line.cite} has no source text to check.")
         if source_text[line.start : line.end] != line.text:
             raise DatabaseError(f"Summary quote from {line.cite} is not verbatim in its source.")
-
-
-# --- rendering --------------------------------------------------------------------------
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>#\[\]])")
-
-
-def escape_markdown(text: str) -> str:
-    """Escape characters Discord and CommonMark would read as formatting inside a quote."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def line_markdown(line: Line) -> str:
-    """One line as Markdown: label, the quote in curly quotes, who says it, the cited id."""
-    cite = f"`{line.cite}`"
-    if line.kind == "note":
-        return f"{escape_markdown(line.text)} — _{line.attribution}_ · {cite}"
-    if line.kind == "gap":
-        return f"{line.attribution}: {escape_markdown(line.text)} · {cite}"
-    label = _when_label(line)
-    prefix = f"**{escape_markdown(label)}** · " if label else ""
-    return f"{prefix}“{escape_markdown(line.text)}” — {escape_markdown(line.attribution)} · {cite}"
-
-
-def _when_label(line: Line) -> str | None:
-    if line.date and line.when:
-        return f"{line.date} ({line.when})"
-    return line.when
-
-
-def line_text(line: Line) -> str:
-    if line.kind == "note":
-        return f"{line.text} ({line.attribution}) [{line.cite}]"
-    if line.kind == "gap":
-        return f"{line.attribution}: {line.text} [{line.cite}]"
-    label = _when_label(line)
-    prefix = f"{label}: " if label else ""
-    return f"{prefix}“{line.text}” — {line.attribution} [{line.cite}]"
-
-
-def _grouped(lines: Sequence[Line]) -> list[tuple[str | None, list[Line]]]:
-    groups: list[tuple[str | None, list[Line]]] = []
-    for line in lines:
-        if groups and groups[-1][0] == line.group:
-            groups[-1][1].append(line)
-        else:
-            groups.append((line.group, [line]))
-    return groups
-
-
-def render_markdown(summary: Summary) -> str:
-    out = [f"## {summary.title}"]
-    if summary.since:
-        out.append(f"_Since {summary.since}_")
-    if summary.empty:
-        out.append(f"_{_nothing_message(summary)}_")
-    for section in summary.sections:
-        if not section.lines:
-            continue
-        out.append(f"\n### {section.title}")
-        for group, lines in _grouped(section.lines):
-            if group is None:
-                out.extend(f"- {line_markdown(line)}" for line in lines)
-                continue
-            out.append(f"- **{escape_markdown(group)}**")
-            out.extend(f"  - {line_markdown(line)}" for line in lines)
-    if summary.sources:
-        out.append("\n### Sources")
-    out.extend(f"- `{s.id}`: {escape_markdown(_source_label(s))}" for s in summary.sources)
-    return "\n".join(out)
-
-
-def render_text(summary: Summary) -> str:
-    out = [summary.title.upper()]
-    if summary.since:
-        out.append(f"Since {summary.since}")
-    if summary.empty:
-        out.append(_nothing_message(summary))
-    for section in summary.sections:
-        if not section.lines:
-            continue
-        out.append(f"\n{section.title}")
-        for group, lines in _grouped(section.lines):
-            indent = "  "
-            if group is not None:
-                out.append(f"  {group}")
-                indent = "    "
-            out.extend(f"{indent}- {line_text(line)}" for line in lines)
-    if summary.sources:
-        out.append("\nSources")
-    out.extend(f"  - {s.id}: {_source_label(s)}" for s in summary.sources)
-    return "\n".join(out)
-
-
-def _nothing_message(summary: Summary) -> str:
-    if summary.since:
-        return f"Nothing new in the fact base since {summary.since}."
-    return "The fact base has nothing to summarise yet."
-
-
-def _source_label(source: Source) -> str:
-    return ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
-
-
-def render(summary: Summary, fmt: str) -> str:
-    """The summary as text, Markdown or one JSON object."""
-    if fmt == "json":
-        return json.dumps(summary.as_json(), ensure_ascii=False, indent=2)
-    if fmt == "markdown":
-        return render_markdown(summary)
-    if fmt == "text":
-        return render_text(summary)
-    raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
-
-
-# --- Discord-ready pages ----------------------------------------------------------------
-
-
-def discord_pages(summary: Summary, limits: EmbedLimits = DISCORD_LIMITS) -> list[Message]:
-    """The summary as messages of embed pages within Discord's limits (pure data, see pages.py).
-
-    People and sides become fields named after them, so a phone shows each under its name.
-    """
-    sections = [
-        PageSection(
-            section.title,
-            tuple(Block(f"• {line_markdown(line)}", line.group) for line in section.lines),
-        )
-        for section in summary.sections
-        if section.lines
-    ]
-    sources = tuple(
-        Block(f"• `{s.id}`: {escape_markdown(_source_label(s))}") for s in summary.sources
-    )
-    if sources:
-        sections.append(PageSection("Sources", sources))
-    return pack(sections, limits)
