@@ -19,21 +19,31 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import sqlite_utils
 
+from factbot.briefing.document import Length, Line, Section, Summary
+from factbot.briefing.render import fits_one_message
 from factbot.errors import DatabaseError, InputError
 from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
-from factbot.language.roles import affiliations, alias_words, could_be_person, mentions, roles_in
+from factbot.language.roles import (
+    Affiliations,
+    affiliations,
+    alias_words,
+    could_be_person,
+    mentions,
+    roles_in,
+)
+from factbot.language.text import words
 from factbot.models import Entity, Source, attribution_for
 from factbot.store.database import list_entities, revision, source_from_row
 
-Length = Literal["short", "full"]
 LENGTHS: tuple[Length, ...] = ("short", "full")
 
 SUMMARY_TITLE = "What we know so far"
 MAINTAINERS_NOTE = "Maintainers' note (entities.toml), not a quote from the sources"
+NOT_IN_SOURCES = "What the sources do not say"
 
 
 @dataclass(frozen=True)
@@ -52,104 +62,8 @@ class Budget:
 
 BUDGETS: dict[Length, Budget] = {
     "short": Budget(2, 5, 6, 1, 2, 4, notes=False, gaps=False),
-    "full": Budget(4, 12, 15, 2, 5, 4, notes=True, gaps=True),
+    "full": Budget(4, 12, 15, 6, 5, 4, notes=True, gaps=True),
 }
-
-
-# --- the value objects ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One cited line of a summary.
-
-    `kind` is "quote" (a passage or a verbatim sub-span of it, `text == source[start:end]`),
-    "note" (an entity description written by the maintainers, cited by `entity_id`) or "gap"
-    (source metadata the source does not give, cited by `source_id`). `group` is the person or
-    side the line is filed under; `when` is a time expression as written, and `date` the ISO day
-    it resolves to against the source's publication date, when that is known.
-    """
-
-    text: str
-    attribution: str
-    kind: str = "quote"
-    passage_id: str | None = None
-    source_id: str | None = None
-    start: int | None = None
-    end: int | None = None
-    entity_id: str | None = None
-    group: str | None = None
-    when: str | None = None
-    date: str | None = None
-
-    @property
-    def cite(self) -> str:
-        """The id a reader can look up: passage, else entity (maintainers' note), else source."""
-        if self.passage_id:
-            return self.passage_id
-        if self.entity_id:
-            return f"entities.toml#{self.entity_id}"
-        return self.source_id or ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "attribution": self.attribution,
-            "cite": self.cite,
-            "passage_id": self.passage_id,
-            "source_id": self.source_id,
-            "start": self.start,
-            "end": self.end,
-            "entity_id": self.entity_id,
-            "group": self.group,
-            "when": self.when,
-            "date": self.date,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    key: str
-    title: str
-    lines: tuple[Line, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "lines": [x.as_json() for x in self.lines]}
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """A briefing: sections of cited lines, the sources they cite, and what it was built from."""
-
-    title: str
-    length: Length
-    since: str | None
-    revision: str | None
-    sources: tuple[Source, ...]
-    sections: tuple[Section, ...]
-
-    @property
-    def empty(self) -> bool:
-        return not any(section.lines for section in self.sections)
-
-    def section(self, key: str) -> Section | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-    @property
-    def lines(self) -> tuple[Line, ...]:
-        return tuple(line for section in self.sections for line in section.lines)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "length": self.length,
-            "since": self.since,
-            "revision": self.revision,
-            "empty": self.empty,
-            "sources": [source.as_json() for source in self.sources],
-            "sections": [section.as_json() for section in self.sections],
-        }
 
 
 # --- reading the fact base --------------------------------------------------------------
@@ -170,6 +84,7 @@ class _Row:
     status: str
     terms: tuple[str, ...]
     entities: frozenset[str] = frozenset()
+    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,7 +120,7 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         sources=sources,
         texts=texts,
         added=added,
-        rows=tuple(_resolve_pronouns(_read_rows(db))),
+        rows=tuple(_continuations(_resolve_pronouns(_read_rows(db)))),
         entities={entity.id: entity for entity in list_entities(db)},
         idf=_idf(db),
         revision=revision(db),
@@ -271,6 +186,35 @@ def _resolve_pronouns(rows: Iterable[_Row]) -> list[_Row]:
         if speaker and row.kind == "sentence":
             last[row.source_id] = speaker
         resolved.append(row)
+    return resolved
+
+
+# "During the meeting, X was handed a note ..." goes on telling the event of the sentence before.
+_CONTINUES = re.compile(
+    r"^(?:During|At|In|After|Following|Throughout)\s+(?:the|that|this)\s+"
+    r"(?:meeting|talks|call|conversation|session|briefing|summons|exchange|hearing|visit)\b"
+)
+
+
+def _continuations(rows: Iterable[_Row]) -> list[_Row]:
+    """Give a sentence that continues the one before it that sentence's voice.
+
+    "Russia’s Foreign Ministry said it summoned the ambassador. During the meeting, he was handed
+    a note demanding ..." reports Russia's demand in the outlet's own words: the quote stays
+    credited to the outlet, but it belongs under the side that made the demand.
+    """
+    resolved: list[_Row] = []
+    previous: _Row | None = None
+    for row in rows:
+        if row.kind != "sentence":
+            resolved.append(replace(row, voice=row.speaker))
+            continue
+        voice = row.speaker
+        if voice is None and previous is not None and previous.source_id == row.source_id:
+            voice = previous.voice if _CONTINUES.match(row.text) else None
+        row = replace(row, voice=voice)
+        resolved.append(row)
+        previous = row
     return resolved
 
 
@@ -357,6 +301,7 @@ def _changed_since(db: sqlite_utils.Database, since: date) -> tuple[set[str], se
 
 # --- scoring: what is central to the story ----------------------------------------------
 
+BRIEF = 160
 _CAPTION_AFTER = re.compile(r"\s*\((?:photo|photograph|image|picture|video)\b", re.I)
 _OPENS_WITH_QUOTE = re.compile(r"^[\"“”«]")
 
@@ -383,6 +328,14 @@ def _vector(row_terms: Sequence[str], idf: dict[str, float]) -> dict[str, float]
     vector = {term: (1 + math.log(n)) * idf.get(term, 1.0) for term, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {term: value / norm for term, value in vector.items()}
+
+
+def _briefer(scores: dict[str, float], pool: Sequence[_Row]) -> dict[str, float]:
+    """Scores that favour sentences under `BRIEF` characters, for the one-message summary:
+    two short sentences say more there than one long one."""
+    return {
+        row.id: scores.get(row.id, 0.0) * min(1.0, BRIEF / max(len(row.text), 1)) for row in pool
+    }
 
 
 def _is_caption(row: _Row, base: _Base) -> bool:
@@ -430,13 +383,32 @@ def _in_source_order(rows: Iterable[_Row]) -> list[_Row]:
 def _quote_line(row: _Row, base: _Base, **extra: Any) -> Line:
     return Line(
         text=row.text,
-        attribution=attribution_for(row.speaker, base.sources[row.source_id]),
+        attribution=attribution_for(
+            _as_written(row.speaker, row.text), base.sources[row.source_id]
+        ),
         passage_id=row.id,
         source_id=row.source_id,
         start=row.start,
         end=row.end,
         **extra,
     )
+
+
+_THE_BEFORE = re.compile(r"(?:^|\s)[Tt]he\s+$")
+
+
+def _as_written(speaker: str | None, text: str) -> str | None:
+    """The speaker with the article the sentence gives it: "The Azerbaijani ambassador".
+
+    Speakers are stored without a leading "the", which reads as a name for "Russia’s Foreign
+    Ministry" but not for a common noun ("Azerbaijani ambassador, as reported by TRT").
+    """
+    if not speaker or speaker.casefold().startswith("the "):
+        return speaker
+    at = text.find(speaker)
+    if at > 0 and _THE_BEFORE.search(text, 0, at):
+        return f"The {speaker}"
+    return speaker
 
 
 # --- Timeline ---------------------------------------------------------------------------
@@ -501,6 +473,23 @@ def _event_line(row: _Row, when: When, base: _Base) -> Line:
 # --- Who's who --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Role:
+    """A role the sources give one or more people: a span of one sentence, in its own offsets."""
+
+    row: _Row
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.row.text[self.start : self.end]
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.row.id, self.start, self.end)
+
+
 class _People:
     """The person-like entities of a pool, and the roles the sources give them, each read once."""
 
@@ -508,11 +497,12 @@ class _People:
         self.pool = pool
         self.base = base
         self.ranked = _people(pool, base)
-        self._roles: dict[str, list[Line]] = {}
+        self.sentences = _role_rows(pool, base)
+        self._roles: dict[str, list[_Role]] = {}
 
-    def roles(self, entity: Entity) -> list[Line]:
+    def roles(self, entity: Entity) -> list[_Role]:
         if entity.id not in self._roles:
-            self._roles[entity.id] = _source_roles(entity, self.pool, self.base)
+            self._roles[entity.id] = _source_roles(entity, self.sentences, self.base)
         return self._roles[entity.id]
 
     def speaking(self, speakers: Iterable[str]) -> dict[str, str]:
@@ -525,25 +515,108 @@ class _People:
                 continue
             roles = self.roles(entity)
             if roles:
-                found[entity.id] = " ; ".join(line.text for line in roles)
+                found[entity.id] = " ; ".join(role.text for role in roles)
         return found
 
 
+def _role_rows(pool: Sequence[_Row], base: _Base) -> list[_Row]:
+    """The sentences a role may be quoted from: the pool's, with each curated fact's sentence.
+
+    A role is the outlet's description of a person, so it cites the outlet's sentence, never a
+    curated fact credited to someone else ("Russia’s Foreign Ministry said it summoned
+    Azerbaijan’s ambassador in Moscow" describes the ambassador in TRT's words).
+    """
+    by_source: dict[str, list[_Row]] = {}
+    for row in base.rows:
+        if row.kind == "sentence" and row.status == "active":
+            by_source.setdefault(row.source_id, []).append(row)
+    found: dict[str, _Row] = {}
+    for row in pool:
+        if row.kind == "sentence":
+            found[row.id] = row
+            continue
+        for sentence in by_source.get(row.source_id, ()):
+            if _overlap(sentence, row):
+                found[sentence.id] = sentence
+    return _in_source_order(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One who's-who entry: one person, or people the sources describe together."""
+
+    names: tuple[str, ...]
+    roles: tuple[_Role, ...]
+    note: Line | None = None
+
+    @property
+    def group(self) -> str:
+        if len(self.names) == 1:
+            return self.names[0]
+        return ", ".join(self.names[:-1]) + " and " + self.names[-1]
+
+
 def _whos_who(people: _People, budget: Budget) -> list[Line]:
-    """Each person the passages mention, with the role the sources give.
+    """Each person the passages mention, with every role the sources give them.
 
     Only people the sources describe (or the maintainers have noted) are listed, so a capitalised
-    phrase that ingest guessed to be a person does not appear as one.
+    phrase that ingest guessed to be a person does not appear as one. A role the sources give
+    several people at once ("Azerbaijani brothers Huseyn and Ziyaddin Safarov") says who they
+    are together, not who each one is: it heads one joint entry instead of repeating under each.
     """
     lines: list[Line] = []
-    shown = 0
-    for entity in people.ranked:
-        if shown >= budget.people:
-            break
-        entry = _person_lines(entity, people.roles(entity), budget)
-        lines.extend(entry)
-        shown += bool(entry)
+    for entry in _entries(people, budget)[: budget.people]:
+        roles = entry.roles[: budget.roles_per_person]
+        lines.extend(_role_line(role, people.base, entry.group) for role in roles)
+        if entry.note is not None and (budget.notes or not roles):
+            lines.append(replace(entry.note, group=entry.group))
     return lines
+
+
+def _entries(people: _People, budget: Budget) -> list[_Entry]:
+    holders: dict[tuple[str, int, int], list[Entity]] = {}
+    roles: dict[tuple[str, int, int], _Role] = {}
+    for entity in people.ranked:
+        for role in people.roles(entity):
+            holders.setdefault(role.key, []).append(entity)
+            roles[role.key] = role
+    entries: list[_Entry] = []
+    joint: dict[tuple[str, ...], list[_Role]] = {}
+    for key, entities in holders.items():
+        if len(entities) > 1:
+            joint.setdefault(tuple(e.name for e in entities), []).append(roles[key])
+    placed: set[tuple[str, ...]] = set()
+    for entity in people.ranked:
+        own = tuple(r for r in people.roles(entity) if len(holders[r.key]) == 1)
+        note = _maintainers_note(entity) if entity.kind == "person" else None
+        if own or (note and not any(entity.name in names for names in joint)):
+            entries.append(_Entry((entity.name,), _distinct(own), note))
+        for names, shared in joint.items():
+            if entity.name in names and names not in placed:
+                placed.add(names)
+                entries.append(_Entry(names, _distinct(shared)))
+    return entries
+
+
+def _distinct(roles: Iterable[_Role]) -> tuple[_Role, ...]:
+    """Roles without repeats: one worded inside another ("ambassador", "ambassador in Moscow")
+    is the same role, and the fuller wording is kept."""
+    ordered = list(roles)
+    folded = [_fold_role(role.text) for role in ordered]
+    kept = []
+    for i, role in enumerate(ordered):
+        inside = any(
+            j != i and folded[i] in folded[j] and (folded[i] != folded[j] or j < i)
+            for j in range(len(ordered))
+        )
+        if not inside:
+            kept.append(role)
+    return tuple(kept)
+
+
+def _fold_role(text: str) -> str:
+    text = text.replace("’", "'").casefold()
+    return re.sub(r"^(?:the|its|his|her|their|a|an)\s+", "", text)
 
 
 def _people(pool: Sequence[_Row], base: _Base) -> list[Entity]:
@@ -558,46 +631,50 @@ def _people(pool: Sequence[_Row], base: _Base) -> list[Entity]:
             counts[entity_id] += 1
             first.setdefault(entity_id, (row.source_id, row.start))
     ordered = sorted(counts, key=lambda e: (-counts[e], first[e], e))
-    return [base.entities[e] for e in ordered]
+    names = {e: tuple(words(base.entities[e].name)) for e in ordered}
+    return [
+        base.entities[e]
+        for e in ordered
+        if not any(o != e and _part_of(names[e], names[o]) for o in ordered)
+    ]
 
 
-def _person_lines(entity: Entity, roles: Sequence[Line], budget: Budget) -> list[Line]:
-    roles = roles[: budget.roles_per_person]
-    note = _maintainers_note(entity) if entity.kind == "person" else None
-    if roles and not budget.notes:
-        note = None
-    return [*roles, *([note] if note else [])]
+def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """A name that is the start or end of a longer one ("Brandt" of "Otto Brandt") is a short
+    form of it, or of several people's (a family name): no entry of its own either way."""
+    n = len(short)
+    return 0 < n < len(full) and (full[:n] == short or full[-n:] == short)
 
 
-def _source_roles(entity: Entity, pool: Sequence[_Row], base: _Base) -> list[Line]:
+def _source_roles(entity: Entity, sentences: Sequence[_Row], base: _Base) -> list[_Role]:
     aliases = alias_words(entity, base.common)
     kind = "curated" if entity.id in base.curated and entity.kind == "person" else entity.kind
-    found: list[Line] = []
+    found: list[_Role] = []
     seen: set[str] = set()
-    for row in pool:
+    for row in sentences:
         if entity.id not in row.entities:
             continue
         for mention in mentions(row.text, aliases):
             for start, end in roles_in(row.text, mention, kind):
-                role = row.text[start:end]
-                if role.lower() in seen:
+                role = _Role(row, start, end)
+                if _fold_role(role.text) in seen:
                     continue
-                seen.add(role.lower())
-                found.append(_role_line(row, base, entity, start, end))
+                seen.add(_fold_role(role.text))
+                found.append(role)
     return found
 
 
-def _role_line(row: _Row, base: _Base, entity: Entity, start: int, end: int) -> Line:
+def _role_line(role: _Role, base: _Base, group: str) -> Line:
+    row = role.row
     return Line(
-        text=row.text[start:end],
-        attribution=attribution_for(None, base.sources[row.source_id]),
+        text=role.text,
+        attribution=base.sources[row.source_id].name,
         kind="role",
         passage_id=row.id,
         source_id=row.source_id,
-        start=row.start + start,
-        end=row.start + end,
-        entity_id=entity.id,
-        group=entity.name,
+        start=row.start + role.start,
+        end=row.start + role.end,
+        group=group,
     )
 
 
@@ -622,19 +699,26 @@ def _sides(
     scores: dict[str, float],
     budget: Budget,
     people: _People,
+    since: date | None = None,
 ) -> list[Line]:
     """Attributed claims filed under the side each speaker speaks for, sides in name order.
 
-    Every side gets the same room; curated facts go first (maintainers chose them as the key
-    claims), then the most central passages. With no side found (an article with no parties),
-    claims are filed under their speakers instead.
+    Every side gets the same room, at most one claim more than the side quoted least (a side
+    with five statements would otherwise drown one with two); curated facts go first (maintainers chose them as the key
+    claims), then the most central passages. A sentence that continues a claim in the outlet's
+    words ("During the meeting, ... a note demanding ...") counts for the claim's side. A side
+    the story has but this pool does not quote gets a line saying so, so silence is never read
+    as agreement. With no side found (an article with no parties), claims are filed under their
+    speakers instead.
     """
-    claims = [row for row in pool if row.speaker and not _is_caption(row, base)]
-    roles = people.speaking(row.speaker or "" for row in claims)
+    if not pool:
+        return []
+    claims = [row for row in pool if row.voice and not _is_caption(row, base)]
+    roles = people.speaking(row.voice or "" for row in claims)
     affiliation = affiliations(base.entities.values(), base.common, roles)
     groups: dict[str, list[_Row]] = {}
     for row in claims:
-        side = affiliation.side_of(row.speaker or "")
+        side = affiliation.side_of(row.voice or "")
         if side is not None:
             groups.setdefault(side, []).append(row)
     if not groups:
@@ -642,14 +726,72 @@ def _sides(
             groups.setdefault(f"speaker:{row.speaker}", []).append(row)
     names = {key: _group_name(key, base) for key in groups}
     ranked = sorted(groups, key=lambda k: (-len(groups[k]), names[k]))[: budget.sides]
+    silent = [key for key in _story_sides(base, affiliation) if key not in groups]
+    names.update({key: _group_name(key, base) for key in silent})
+    shown = sorted(
+        [*ranked, *silent[: max(budget.sides - len(ranked), 0)]], key=lambda k: names[k].casefold()
+    )
+    room = min(budget.per_side, min((len(groups[k]) for k in ranked), default=0) + 1)
     lines: list[Line] = []
-    for key in sorted(ranked, key=lambda k: names[k].casefold()):
+    for key in shown:
+        if key not in groups:
+            lines.append(_silent_side(names[key], since))
+            continue
         best = sorted(
-            groups[key], key=lambda r: (r.kind != "fact", -scores.get(r.id, 0.0), r.start)
+            groups[key], key=lambda r: (r.kind != "fact", -_position_weight(r, scores), r.start)
         )
-        for row in _in_source_order(best[: budget.per_side]):
+        for row in _in_source_order(best[: max(room, 2 if budget.per_side >= 2 else 1)]):
             lines.append(_quote_line(row, base, group=names[key]))
     return lines
+
+
+def _position_weight(row: _Row, scores: dict[str, float]) -> float:
+    """How well a claim states a side's position: a dated one ("on Monday confirmed ...")
+    reports an event, which the timeline tells, so it weighs less than an undated stand."""
+    dated = anchor(row.text) is not None
+    return scores.get(row.id, 0.0) * (0.7 if dated else 1.0)
+
+
+def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
+    """The sides of the whole story: those any active claim speaks for, in any source.
+
+    A story told by one side only still has the other: the place (or unclassified name) its
+    sentences mention most besides the speaking side, counting its adjective ("Ruritanian") as
+    the place, when it is mentioned in at least a quarter of them.
+    """
+    active = [row for row in base.rows if row.status == "active" and row.kind == "sentence"]
+    speaking = {
+        side for row in active if row.voice and (side := affiliation.side_of(row.voice)) is not None
+    }
+    if len(speaking) != 1:
+        return sorted(speaking)
+    mentioned: Counter[str] = Counter()
+    for row in active:
+        named = {_party(base.entities.get(e), affiliation) for e in row.entities}
+        mentioned.update(party for party in named if party and party not in speaking)
+    if mentioned:
+        party, count = mentioned.most_common(1)[0]
+        if party and count * 4 >= len(active):
+            return sorted({*speaking, party})
+    return sorted(speaking)
+
+
+def _party(entity: Entity | None, affiliation: Affiliations) -> str | None:
+    """The place an entity stands for, if it can be a side: a place, or a name of no known kind."""
+    if entity is None or entity.kind not in ("place", "other"):
+        return None
+    if entity.kind == "place":
+        return affiliation.root(entity.id)
+    return affiliation.demonym_in(entity.name) or entity.id
+
+
+def _silent_side(name: str, since: date | None) -> Line:
+    text = (
+        f"Nothing new from {name} in the sources since {since.isoformat()}."
+        if since
+        else f"The sources quote no statement from {name}."
+    )
+    return Line(text=text, attribution=NOT_IN_SOURCES, kind="absent", group=name)
 
 
 def _group_name(key: str, base: _Base) -> str:
@@ -693,36 +835,93 @@ def _gaps(pool: Sequence[_Row], base: _Base) -> list[Line]:
 def build_summary(
     db: sqlite_utils.Database, *, length: str = "full", since: date | None = None
 ) -> Summary:
-    """Build the briefing from the fact base as it is now; raises if a quote is not verbatim."""
+    """Build the briefing from the fact base as it is now; raises if a quote is not verbatim.
+
+    A short summary is what a moderator posts as one Discord message: its posted text and
+    Markdown both fit `MESSAGE_CONTENT` characters, so it gives up lines (see `SHORTER`) until
+    they do.
+    """
     if length not in LENGTHS:
         raise InputError(f"--length must be one of {', '.join(LENGTHS)}, not {length!r}.")
-    budget = BUDGETS[length]
     base = _load(db)
     pool = _pool(base, db, since)
     scores = _centrality(pool, base.idf)
+    if length == "short":
+        scores = _briefer(scores, pool)
     people = _People(pool, base)
+    budgets = _shorter_budgets(BUDGETS["short"]) if length == "short" else [BUDGETS["full"]]
+    summary = None
+    for budget in budgets:
+        summary = Summary(
+            title=SUMMARY_TITLE,
+            length=length,
+            since=since.isoformat() if since else None,
+            revision=base.revision,
+            sources=tuple(base.sources[s] for s in sorted({row.source_id for row in pool})),
+            sections=_sections(pool, base, scores, people, budget, since),
+        )
+        if length != "short" or fits_one_message(summary):
+            break
+    assert summary is not None
+    check_quotes(summary, base.texts)
+    return summary
+
+
+def _sections(
+    pool: Sequence[_Row],
+    base: _Base,
+    scores: dict[str, float],
+    people: _People,
+    budget: Budget,
+    since: date | None,
+) -> tuple[Section, ...]:
+    """The sections in reading order, each quoting passages no earlier pick has quoted.
+
+    Sides pick first (each side's position must be complete), then the timeline, then what
+    happened from what is left, so no quote is repeated across sections. Roles in who's who are
+    a few words of a sentence, not a repeat of it.
+    """
+    sides = _sides(pool, base, scores, budget, people, since)
+    used = {line.passage_id for line in sides}
+    timeline = _timeline([r for r in pool if r.id not in used], base, scores, budget.timeline)
+    used |= {line.passage_id for line in timeline}
+    what = _what_happened([r for r in pool if r.id not in used], base, scores, budget.what_happened)
     sections = [
-        Section(
-            "what_happened",
-            "What happened",
-            tuple(_what_happened(pool, base, scores, budget.what_happened)),
-        ),
-        Section("timeline", "Timeline", tuple(_timeline(pool, base, scores, budget.timeline))),
+        Section("what_happened", "What happened", tuple(what)),
+        Section("timeline", "Timeline", tuple(timeline)),
         Section("whos_who", "Who's who", tuple(_whos_who(people, budget))),
-        Section("sides", "What each side says", tuple(_sides(pool, base, scores, budget, people))),
+        Section("sides", "What each side says", tuple(sides)),
     ]
     if budget.gaps:
         sections.append(Section("not_said", "What the sources don't say", tuple(_gaps(pool, base))))
-    summary = Summary(
-        title=SUMMARY_TITLE,
-        length=length,
-        since=since.isoformat() if since else None,
-        revision=base.revision,
-        sources=tuple(base.sources[s] for s in sorted({row.source_id for row in pool})),
-        sections=tuple(sections),
-    )
-    check_quotes(summary, base.texts)
-    return summary
+    return tuple(sections)
+
+
+# What a short summary gives up, in turn, until it fits one message: a timeline entry, a
+# person, the second "what happened" sentence, second roles, and last a side's second claim.
+SHORTER: tuple[str, ...] = (
+    "timeline",
+    "people",
+    "what_happened",
+    "timeline",
+    "people",
+    "roles_per_person",
+    "timeline",
+    "people",
+    "timeline",
+    "people",
+    "per_side",
+)
+
+
+def _shorter_budgets(budget: Budget) -> list[Budget]:
+    budgets = [budget]
+    for name in SHORTER:
+        value = getattr(budget, name)
+        if value > 1:
+            budget = replace(budget, **{name: value - 1})
+            budgets.append(budget)
+    return budgets
 
 
 def check_quotes(summary: Summary, texts: dict[str, str]) -> None:
