@@ -135,7 +135,10 @@ def _argument_problem(value: str) -> str | None:
 
 def _shown(value: str) -> str:
     """The argument as its bytes, printable whatever they are."""
-    raw = value.encode("utf-8", "surrogateescape") if not_unicode(value) else value.encode()
+    try:  # undecodable command-line bytes come back as the bytes they were
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # other lone surrogates (not from argv bytes) as \\udxxx
+        raw = value.encode("utf-8", "backslashreplace")
     shown = repr(raw)[2:-1]
     return shown if len(shown) <= 60 else shown[:59] + "…"
 
