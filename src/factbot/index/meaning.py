@@ -8,7 +8,7 @@ is downloaded at run time. The model's package is never imported: its file is fo
 installed distribution's file list and run only if its sha256 is the one measured here.
 
 Passage vectors are computed when passages are written (`embed_new_passages`, called by every
-write path through `ingest.bump_revision`) and stored as float16 in `passage_vectors`. A question
+write path through `upkeep.bump_revision`) and stored as float16 in `passage_vectors`. A question
 is encoded only when the word-level ranking is undecided (see `matcher.SEMANTIC_MARGIN`); every
 question gets a cheap sketch (sketch.py) compared with the same passage vectors.
 
