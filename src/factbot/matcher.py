@@ -34,6 +34,7 @@ from rapidfuzz.distance import OSA
 from factbot.commonness import generality_factor
 from factbot.meaning import default_encoder, has_vectors, passage_matrix
 from factbot.sketch import default_table
+from factbot.store import ANSWERABLE_PASSAGE
 from factbot.text import (
     FOREIGN_QUESTION_WORDS,
     QUESTION_WORDS,
@@ -585,11 +586,11 @@ class Matcher:
         match = self._match_expression([*question.terms, *alternatives])
         try:
             cursor = self.db.execute(
-                """
+                f"""
                 SELECT p.rowid, p.id, p.source_id, p.text, p.attribution, p.kind, p.start, p.end,
                        p.terms, p.context_terms, p.paragraph_terms, p.words, p.names, bm25(passages_fts) AS bm25
                 FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
-                WHERE passages_fts MATCH ? AND p.status = 'active'
+                WHERE passages_fts MATCH ? AND {ANSWERABLE_PASSAGE}
                 ORDER BY bm25 LIMIT ?
                 """,
                 [match, CANDIDATES],
