@@ -101,7 +101,7 @@ def _answer_embed(answer: Answer) -> discord.Embed:
     footer = "Quoted word for word from the source."
     if answer.passage_id:
         footer += f" Passage {answer.passage_id}."
-    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    embed.set_footer(text=clip(_taken_as(answer) + footer, FOOTER_LIMIT))
     return embed
 
 
@@ -113,8 +113,17 @@ def _abstention_embed(answer: Answer) -> discord.Embed:
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=ABSTAINED_COLOUR,
     )
-    embed.set_footer(text="I only answer from my sources, and I say so when they are silent.")
+    footer = "I only answer from my sources, and I say so when they are silent."
+    embed.set_footer(text=clip(_taken_as(answer) + footer, FOOTER_LIMIT))
     return embed
+
+
+def _taken_as(answer: Answer) -> str:
+    """How a follow-up was read ("who are they?" as "who are X and Y?"), so a wrong reading shows.
+
+    Footers are plain text in Discord (no Markdown, no mentions), so nothing needs escaping.
+    """
+    return f"Taken as: {clip(answer.understood_as, 300)}\n" if answer.understood_as else ""
 
 
 def _title(question: str) -> str:

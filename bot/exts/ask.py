@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answers import Answer, AnswerEngine
+from factbot.conversation import Conversations, respond
 from factbot.gaps import GapPolicy, GapRecorder
 
 from .. import render
@@ -33,18 +34,29 @@ MAX_QUESTION_LENGTH = 1000
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+ConversationKey = tuple[int, int | None]
+
+
 def answer_question(
     engine: AnswerEngine,
     question: str,
     gaps: GapRecorder | None = None,
     user_id: int | None = None,
+    conversations: Conversations | None = None,
+    channel_id: int | None = None,
 ) -> tuple[Answer, tuple[str, ...]]:
     """The answer and the questions to offer next; runs in a worker thread.
 
     Answered: follow-ups from the related passages. Abstained: the engine's suggestions,
-    which it has already checked it can answer, and the question counted for `/gaps`.
+    which it has already checked it can answer, and the question counted for `/gaps`. With
+    `conversations`, the question is read as a follow-up of the same person's last question in
+    the same channel, thread or DM (`channel_id`): that pair is one conversation.
     """
-    answer = engine.ask(question)
+    if conversations is not None and user_id is not None:
+        key: ConversationKey = (user_id, channel_id)
+        answer = conversations.ask(key, question)
+    else:
+        answer = respond(engine, question, None)[0]
     if gaps is not None:
         gaps.record(answer, str(user_id) if user_id is not None else None)
     follow_ups = engine.related_questions(answer) if answer.answered else answer.suggestions
@@ -105,6 +117,7 @@ class Ask(commands.Cog):
         )
         self.defer_after = DEFER_AFTER_SECONDS
         self.gaps = GapRecorder(bot.engine.db_path, GapPolicy.from_settings(bot.settings))
+        self.conversations = Conversations(bot.engine)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(AskButton)
@@ -141,7 +154,13 @@ class Ask(commands.Cog):
         started = time.perf_counter()
         work = asyncio.ensure_future(
             self.bot.run_blocking(
-                answer_question, self.bot.engine, question, self.gaps, interaction.user.id
+                answer_question,
+                self.bot.engine,
+                question,
+                self.gaps,
+                interaction.user.id,
+                self.conversations,
+                interaction.channel_id,
             )
         )
         try:
@@ -201,7 +220,13 @@ class Ask(commands.Cog):
             return
         started = time.perf_counter()
         answer, follow_ups = await self.bot.run_blocking(
-            answer_question, self.bot.engine, question, self.gaps, message.author.id
+            answer_question,
+            self.bot.engine,
+            question,
+            self.gaps,
+            message.author.id,
+            self.conversations,
+            message.channel.id,
         )
         rendered = render.render_answer(answer, follow_ups)
         await _reply_embed(message, rendered.embed, follow_up_view(rendered.buttons))

@@ -12,7 +12,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +21,13 @@ from typing import Any
 import sqlite_utils
 
 from factbot.errors import InputError
-from factbot.matcher import Candidate, Matcher
+from factbot.matcher import Candidate, Matcher, Span
 from factbot.meaning import default_encoder
-from factbot.models import Source
+from factbot.models import Entity, Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.sketch import default_table
 from factbot.store import (
+    ANSWERABLE_PASSAGE,
     connect,
     database_error,
     require_schema,
@@ -73,6 +74,11 @@ class Answer:
     related: tuple[Related, ...] = ()
     suggestions: tuple[str, ...] = ()
     message: str | None = None
+    # A follow-up ("when did that happen?") is answered as the standalone question it stands
+    # for; shown so that a wrong reading of "that" is visible, not silent.
+    understood_as: str | None = None
+    # Not an abstention: the question refers to someone ("who are they?") the bot cannot tell.
+    clarification: bool = False
 
     @property
     def confidence_words(self) -> str:
@@ -98,6 +104,8 @@ class Answer:
             "entities": list(self.entities),
             "suggestions": list(self.suggestions),
             "message": self.message,
+            "understood_as": self.understood_as,
+            "clarification": self.clarification,
         }
 
 
@@ -221,15 +229,17 @@ class AnswerEngine:
     def db(self) -> sqlite_utils.Database:
         return self._matcher().db
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, exclude: Collection[str] = ()) -> Answer:
+        """Answer `question`; `exclude` names passages already shown (their stretches of the
+        source are not quoted again), for a follow-up's "tell me more"."""
         text = clean_question(question)
         with self._reading():
-            return self._answer(text)
+            return self._answer(text, self._spans(exclude))
 
-    def _answer(self, text: str) -> Answer:
+    def _answer(self, text: str, exclude: Collection[Span] = ()) -> Answer:
         matcher = self._matcher()
         analysed = matcher.analyse(text)
-        ranking = matcher.rank(analysed, limit=8)
+        ranking = matcher.rank(analysed, limit=8, exclude=exclude)
         entities = analysed.entities
         if not ranking.candidates or ranking.confidence < self.min_confidence:
             return self._abstain(text, analysed.intent, entities, ranking.confidence)
@@ -270,6 +280,132 @@ class AnswerEngine:
             entities=entities,
             suggestions=self.suggestions(),
             message="My sources don't say. Here is what I can answer:",
+        )
+
+    def _spans(self, passage_ids: Collection[str]) -> list[Span]:
+        if not passage_ids:
+            return []
+        marks = ",".join("?" * len(passage_ids))
+        rows = self.db.execute(
+            f"SELECT source_id, start, end FROM passages WHERE id IN ({marks})",
+            list(passage_ids),
+        )
+        return [(source, start, end) for source, start, end in rows.fetchall()]
+
+    def lead(self, question: str, limit: int = 3) -> Answer:
+        """The story's lead: the opening sentences of the newest source, for "what's going on".
+
+        A newsroom puts what happened in an article's first sentences; a photo caption above
+        them is not the lead, so sentences ending in a photo credit are passed over. The
+        answer is the lead itself, quoted and attributed like any other; it is as sure as the
+        question is about the story as a whole, so its confidence is 1.
+        """
+        text = clean_question(question)
+        with self._reading():
+            passages = self._lead_passages(limit)
+            if not passages:
+                return self._abstain(text, "overview", (), 0.0)
+            return self._quoting(text, "overview", passages, confidence=1.0)
+
+    def _lead_passages(self, limit: int) -> list[tuple[str, str, str, str | None]]:
+        newest = self.db.execute(
+            """SELECT s.id, s.text FROM sources s
+            WHERE EXISTS (SELECT 1 FROM passages p WHERE p.source_id = s.id AND p.status = 'active')
+            ORDER BY s.published IS NULL, s.published DESC, s.rowid DESC LIMIT 1"""
+        ).fetchone()
+        if newest is None:
+            return []
+        source_id, source_text = newest
+        rows = self.db.execute(
+            f"""SELECT p.id, p.source_id, p.text, p.attribution, p.end FROM passages p
+            WHERE p.source_id = ? AND p.kind = 'sentence' AND {ANSWERABLE_PASSAGE}
+            ORDER BY p.start""",
+            [source_id],
+        ).fetchall()
+        lead = [r[:4] for r in rows if not _is_caption(source_text or "", r[4])]
+        return lead[:limit]
+
+    def names_anyone(self, question: str) -> bool:
+        """Whether the question names a person, place or organisation the base knows."""
+        with self._reading():
+            return bool(self._matcher().analyse(clean_question(question)).entities)
+
+    def people(self, entity_ids: Collection[str]) -> tuple[Entity, ...]:
+        """The people among `entity_ids`, in the given order."""
+        if not entity_ids:
+            return ()
+        with self._reading():
+            marks = ",".join("?" * len(entity_ids))
+            rows = self.db.execute(
+                f"SELECT id, name, kind FROM entities WHERE kind = 'person' AND id IN ({marks})",
+                list(entity_ids),
+            ).fetchall()
+        found = {row[0]: Entity(*row) for row in rows}
+        return tuple(found[i] for i in entity_ids if i in found)
+
+    def people_in(self, passage_id: str) -> tuple[Entity, ...]:
+        """The people a passage names, in the order it names them."""
+        with self._reading():
+            rows = self.db.execute(
+                """SELECT e.id, e.name, e.kind FROM passage_entities pe
+                JOIN entities e ON e.id = pe.entity_id
+                WHERE pe.passage_id = ? AND e.kind = 'person' ORDER BY e.id""",
+                [passage_id],
+            ).fetchall()
+            text = self.db.execute("SELECT text FROM passages WHERE id = ?", [passage_id]).fetchone()
+        people = [Entity(*row) for row in rows]
+        quote = text[0] if text else ""
+        people.sort(key=lambda e: (quote.find(e.name) % (len(quote) + 1), e.id))
+        return tuple(people)
+
+    def following(self, question: str, shown: Sequence[str], limit: int = 2) -> Answer:
+        """The sentences that follow the first of `shown` in its source and were not shown yet:
+        "tell me more" once the question has nothing else to give."""
+        text = clean_question(question)
+        with self._reading():
+            spans = self._spans(shown[:1])
+            if not spans:
+                return self._abstain(text, "more", (), 0.0)
+            source_id, _, end = spans[0]
+            rows = self.db.execute(
+                f"""SELECT p.id, p.source_id, p.text, p.attribution, p.start, p.end FROM passages p
+                WHERE p.source_id = ? AND p.kind = 'sentence' AND p.start >= ?
+                AND {ANSWERABLE_PASSAGE} ORDER BY p.start""",
+                [source_id, end],
+            ).fetchall()
+            seen = self._spans(shown)
+            fresh = [
+                r[:4]
+                for r in rows
+                if not any(r[1] == s and r[4] < e and b < r[5] for s, b, e in seen)
+            ][:limit]
+            if not fresh:
+                return self._abstain(text, "more", (), 0.0)
+            return self._quoting(text, "more", fresh, confidence=1.0)
+
+    def _quoting(
+        self,
+        text: str,
+        intent: str,
+        passages: Sequence[tuple[str, str, str, str | None]],
+        confidence: float,
+    ) -> Answer:
+        """An answer made of chosen passages (id, source id, text, speaker), first one quoted."""
+        sources = self._sources({p[1] for p in passages})
+        first, *rest = passages
+        return Answer(
+            question=text,
+            answered=True,
+            quote=first[2],
+            attribution=attribution_for(first[3], sources[first[1]]),
+            source=sources[first[1]],
+            confidence=confidence,
+            passage_id=first[0],
+            intent=intent,
+            related=tuple(
+                Related(p[0], p[2], attribution_for(p[3], sources[p[1]]), sources[p[1]])
+                for p in rest
+            ),
         )
 
     def _sources(self, ids: set[str]) -> dict[str, Source]:
@@ -363,6 +499,14 @@ def _inode(path: Path) -> int | None:
         return None
 
 
+_CAPTION_CREDIT = re.compile(r"\s*\((?:photo|photograph|image|picture)\s*[/:][^)]*\)", re.I)
+
+
+def _is_caption(source_text: str, end: int) -> bool:
+    """Whether the sentence ending at `end` is followed by a photo credit: a picture's caption."""
+    return _CAPTION_CREDIT.match(source_text, end) is not None
+
+
 def question_about(name: str, kind: str) -> str:
     if kind == "person":
         return f"Who is {name}?"
@@ -400,6 +544,8 @@ def format_text(answer: Answer) -> str:
     source = answer.source
     cite = ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
     lines = [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
+    if answer.understood_as:
+        lines.insert(0, f"(Taken as: {answer.understood_as})")
     lines.append(f"  Confidence: {answer.confidence_words} ({answer.confidence:.2f})")
     for related in answer.related:
         lines.append(f"  Related: “{related.quote}”")

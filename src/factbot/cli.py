@@ -20,6 +20,7 @@ import click
 
 from factbot.answers import AnswerEngine, format_text
 from factbot.backup import backup_database
+from factbot.conversation import Conversations, respond
 from factbot.editing import (
     Actor,
     Change,
@@ -190,7 +191,7 @@ def ask(context: Context, question: str, as_json: bool) -> None:
         if question == "-":
             _ask_stream(engine, as_json, gaps)
             return
-        answer = engine.ask(question)
+        answer, _ = respond(engine, question, None)
         gaps.record(answer)
     click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else format_text(answer))
 
@@ -200,7 +201,7 @@ def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
-            answer = engine.ask(question)
+            answer, _ = respond(engine, question, None)
             gaps.record(answer)
             result: dict[str, Any] = answer.as_json()
             text = format_text(answer)
@@ -224,9 +225,10 @@ def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
 @cli.command()
 @pass_context
 def chat(context: Context) -> None:
-    """Ask questions interactively; an empty line or Ctrl-D quits."""
+    """Ask questions interactively; an empty line or Ctrl-D quits. Follow-ups ("who are they?",
+    "tell me more") are read against the previous question for a few minutes."""
     with user_errors():
-        engine = context.engine()
+        conversation = Conversations(context.engine())
     click.echo("Ask about the story (empty line to quit).")
     while True:
         try:
@@ -236,7 +238,7 @@ def chat(context: Context) -> None:
         if not question.strip():
             break
         try:
-            click.echo(format_text(engine.ask(question)))
+            click.echo(format_text(conversation.ask("console", question)))
         except FactbotError as error:
             click.echo(f"error: {error}", err=True)
 

@@ -127,8 +127,8 @@ class GapRecorder:
         self._lock = threading.Lock()
 
     def record(self, answer: Answer, user_id: str | None = None) -> bool:
-        if answer.answered:
-            return False
+        if answer.answered or answer.clarification:
+            return False  # a clarifying question ("Who do you mean?") is no gap in the sources
         try:
             with self._lock:
                 if self._base is None:
