@@ -12,7 +12,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,10 +34,15 @@ from factbot.store import (
     source_from_row,
     text_processing_is_current,
 )
+from factbot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
 log = logging.getLogger(__name__)
+STOPWORDS_STEMS = frozenset(stem(w) for w in STOPWORDS | QUESTION_WORDS)
 
 MAX_QUESTION_CHARS = 2000
+NEAR_MISSES = 3
+# People first: "Who is X?" is what readers of a quote most often ask next.
+SUGGESTED_KINDS = ("person", "place", "organisation")
 RELATED_MIN_SHARE = 0.6
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -146,7 +151,8 @@ class AnswerEngine:
         self._local = threading.local()
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
         # (revision, generated question) -> whether it is answered; see _answers.
-        self._answerable: dict[tuple[str | None, str], bool] = {}
+        self._answerable: dict[tuple[str | None, str], str | None] = {}
+        self._mention_counts: tuple[str | None, dict[str, int]] = (None, {})
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def prepare(self) -> None:
@@ -242,7 +248,8 @@ class AnswerEngine:
         ranking = matcher.rank(analysed, limit=8, exclude=exclude)
         entities = analysed.entities
         if not ranking.candidates or ranking.confidence < self.min_confidence:
-            return self._abstain(text, analysed.intent, entities, ranking.confidence)
+            near = tuple(c.passage_id for c in ranking.candidates[:NEAR_MISSES])
+            return self._abstain(text, analysed.intent, entities, ranking.confidence, near)
         best = ranking.candidates[0]
         sources = self._sources({c.source_id for c in ranking.candidates})
         source = sources[best.source_id]
@@ -270,7 +277,12 @@ class AnswerEngine:
         )
 
     def _abstain(
-        self, text: str, intent: str, entities: tuple[str, ...], confidence: float
+        self,
+        text: str,
+        intent: str,
+        entities: tuple[str, ...],
+        confidence: float,
+        near: Sequence[str] = (),
     ) -> Answer:
         return Answer(
             question=text,
@@ -278,9 +290,76 @@ class AnswerEngine:
             confidence=confidence,
             intent=intent,
             entities=entities,
-            suggestions=self.suggestions(),
+            suggestions=self._suggestions_for(text, entities, near),
             message="My sources don't say. Here is what I can answer:",
         )
+
+    def _suggestions_for(
+        self, text: str, entities: Sequence[str], near: Sequence[str], limit: int = 4
+    ) -> tuple[str, ...]:
+        """What to offer after an abstention: questions about what the question named, then
+        about what the passages nearest to it name, then about the story's most-mentioned.
+
+        So "Who is the mayor of Baku?" offers "What happened in Baku?" first, not the same
+        four questions every abstention would get.
+        """
+        named = [*self._entities(entities), *(e for p in near for e in self._entities_in(p))]
+        found = self._answered_questions(named, {fold_question(text)}, limit)
+        for general in self.suggestions(limit):
+            if len(found) >= limit:
+                break
+            if general not in found and fold_question(general) != fold_question(text):
+                found.append(general)
+        return tuple(found)
+
+    def _answered_questions(
+        self, entities: Iterable[Entity], avoid: set[str], limit: int
+    ) -> list[str]:
+        """A question about each entity, in order, kept when it is answered by a passage about
+        that entity (a question the engine answers from something else would mislead)."""
+        found: list[str] = []
+        seen: set[str] = set()
+        for entity in entities:
+            if entity.id in seen or entity.kind not in SUGGESTED_KINDS:
+                continue
+            seen.add(entity.id)
+            candidate = question_about(entity.name, entity.kind)
+            if fold_question(candidate) in avoid or candidate in found:
+                continue
+            if self._answers_about(candidate, entity.id):
+                found.append(candidate)
+            if len(found) >= limit:
+                break
+        return found
+
+    def _entities(self, entity_ids: Sequence[str]) -> list[Entity]:
+        if not entity_ids:
+            return []
+        marks = ",".join("?" * len(entity_ids))
+        rows = self.db.execute(
+            f"SELECT id, name, kind FROM entities WHERE id IN ({marks})", list(entity_ids)
+        ).fetchall()
+        found = {row[0]: Entity(*row) for row in rows}
+        return [found[i] for i in entity_ids if i in found]
+
+    def _entities_in(self, passage_id: str) -> list[Entity]:
+        """The entities a passage names, people first, each kind in the order of the text."""
+        rows = self.db.execute(
+            """SELECT e.id, e.name, e.kind, p.text FROM passage_entities pe
+            JOIN entities e ON e.id = pe.entity_id JOIN passages p ON p.id = pe.passage_id
+            WHERE pe.passage_id = ? ORDER BY e.id""",
+            [passage_id],
+        ).fetchall()
+        order = {kind: rank for rank, kind in enumerate(SUGGESTED_KINDS)}
+        mentions = self._mentions()
+
+        def key(row: tuple[str, str, str, str]) -> tuple[int, int, int]:
+            # The rarer an entity, the more a question about it says: "Azerbaijan" is in
+            # every sentence of this story, "Yevgeny Belousov" in one.
+            at = row[3].find(row[1])
+            return order.get(row[2], len(order)), mentions.get(row[0], 0), at % (len(row[3]) + 1)
+
+        return [Entity(*row[:3]) for row in sorted(rows, key=key)]
 
     def _spans(self, passage_ids: Collection[str]) -> list[Span]:
         if not passage_ids:
@@ -439,57 +518,102 @@ class AnswerEngine:
             """
         ).fetchall()
         found: list[str] = []
-        for _, name, kind, _ in rows:
+        for entity_id, name, kind, _ in rows:
             candidate = question_about(name, kind)
-            if self._answers(candidate):
+            if self._answers_about(candidate, entity_id):
                 found.append(candidate)
             if len(found) >= limit:
                 break
         self._suggestions = (matcher.revision, tuple(found))
         return tuple(found)
 
-    def related_questions(self, answer: Answer, limit: int = 2) -> tuple[str, ...]:
-        """Follow-up questions, one per related passage, kept only if they are answered."""
+    def related_questions(self, answer: Answer, limit: int = 3) -> tuple[str, ...]:
+        """Questions to offer after an answer, each answered by a passage about its subject.
+
+        From the answer's own quote first (after "Who is the head of Sputnik Azerbaijan?", "Who
+        is Yevgeny Belousov?", named beside the head), then from the related passages; never
+        about what the question named, nor "Who is X?" for the person who is the answer.
+        """
         with self._reading():
             return self._follow_ups(answer, limit)
 
     def _follow_ups(self, answer: Answer, limit: int) -> tuple[str, ...]:
-        matcher = self._matcher()
-        asked = set(answer.entities)
-        found: list[str] = []
-        for related in answer.related:
-            rows = matcher.db.execute(
-                """SELECT e.id, e.name, e.kind FROM passage_entities pe JOIN entities e ON e.id = pe.entity_id
-                WHERE pe.passage_id = ? AND e.kind IN ('person', 'place', 'organisation') ORDER BY e.id""",
-                [related.passage_id],
+        passages = [answer.passage_id] if answer.passage_id else []
+        passages += [r.passage_id for r in answer.related]
+        named = [e for p in passages for e in self._entities_in(p)]
+        skip = set(answer.entities) | self._answer_people(answer)
+        fresh = [e for e in named if e.id not in skip]
+        return tuple(self._answered_questions(fresh, {fold_question(answer.question)}, limit))
+
+    def _answer_people(self, answer: Answer) -> set[str]:
+        """For a "who" question, the person the quote gives as the answer: the one named
+        nearest to the question's own words ("the outlet's head, Igor Kartavykh")."""
+        if answer.intent != "who" or not answer.passage_id or not answer.quote:
+            return set()
+        people = [e for e in self._entities_in(answer.passage_id) if e.kind == "person"]
+        named = {stem(w) for e in self._entities(answer.entities) for w in words(e.name)}
+        asked = {stem(w) for w in words(answer.question)} - STOPWORDS_STEMS - named
+        quote = [stem(w) for w in words(answer.quote)]
+        hits = [i for i, w in enumerate(quote) if w in asked]
+        if not hits or not people:
+            return set()
+
+        def distance(person: Entity) -> int:
+            first = stem(words(person.name)[0]) if words(person.name) else ""
+            at = [i for i, w in enumerate(quote) if w == first]
+            return min((abs(i - h) for i in at for h in hits), default=len(quote))
+
+        nearest = min(people, key=distance)
+        return {nearest.id} if distance(nearest) < len(quote) else set()
+
+    def _mentions(self) -> dict[str, int]:
+        """How many passages name each entity; counted once per revision of the base."""
+        revision = self._matcher().revision
+        if self._mention_counts[0] != revision or revision is None:
+            rows = self.db.execute(
+                "SELECT entity_id, count(*) FROM passage_entities GROUP BY entity_id"
             ).fetchall()
-            for entity_id, name, kind in rows:
-                candidate = question_about(name, kind)
-                if entity_id in asked or candidate in found or not self._answers(candidate):
-                    continue
-                found.append(candidate)
-                asked.add(entity_id)
-                break
-            if len(found) >= limit:
-                break
-        return tuple(found)
+            self._mention_counts = (revision, dict(rows))
+        return self._mention_counts[1]
+
+    def _answers_about(self, question: str, entity_id: str) -> bool:
+        """Whether the engine answers `question` with a passage about `entity_id`; for an
+        organisation ("What did X say?"), with one that X is credited with."""
+        passage = self._answering_passage(question)
+        if passage is None:
+            return False
+        row = self.db.execute(
+            """SELECT e.kind, e.name, p.attribution FROM passage_entities pe
+            JOIN entities e ON e.id = pe.entity_id JOIN passages p ON p.id = pe.passage_id
+            WHERE pe.passage_id = ? AND pe.entity_id = ?""",
+            [passage, entity_id],
+        ).fetchone()
+        if row is None:
+            return False
+        kind, name, attribution = row
+        if kind == "organisation":
+            return f" {fold_question(name)} " in f" {fold_question(attribution or '')} "
+        return True
 
     def _answers(self, question: str) -> bool:
-        """Whether a question the engine generated (a follow-up, a suggestion) is answered.
+        return self._answering_passage(question) is not None
+
+    def _answering_passage(self, question: str) -> str | None:
+        """The passage that answers a question the engine generated (a follow-up, a
+        suggestion), or None.
 
         Remembered per revision: every answer checks the same few follow-ups again, and each
         check may encode the question (a few ms).
         """
         matcher = self._matcher()
         key = (matcher.revision, question)
-        known = self._answerable.get(key)
-        if known is None:
+        if key not in self._answerable:
             ranking = matcher.rank(matcher.analyse(question), limit=2)
-            known = bool(ranking.candidates) and ranking.confidence >= self.min_confidence
+            answered = bool(ranking.candidates) and ranking.confidence >= self.min_confidence
             if len(self._answerable) >= 10_000:
                 self._answerable.clear()
-            self._answerable[key] = known
-        return known
+            self._answerable[key] = ranking.candidates[0].passage_id if answered else None
+        return self._answerable[key]
 
 
 def _inode(path: Path) -> int | None:
@@ -512,7 +636,14 @@ def question_about(name: str, kind: str) -> str:
         return f"Who is {name}?"
     if kind == "place":
         return f"What happened in {name}?"
+    if kind == "organisation":
+        return f"What did {name} say?"  # organisations in the news are mostly heard from
     return f"What do the sources say about {name}?"
+
+
+def fold_question(question: str) -> str:
+    """A question reduced to its words, so "Who is X?" and "who is x" are the same question."""
+    return " ".join(words(question))
 
 
 def _related(best: Candidate, candidates: tuple[Candidate, ...]) -> list[Candidate]:
