@@ -20,7 +20,7 @@ from discord.ext import commands
 
 from factbot import editing
 from factbot.editing import Actor, Change, FactBase, FactDraft, FactPatch, PassageView
-from factbot.gaps import Gap, top_gaps
+from factbot.gaps import Gap, Report, top_gaps, top_reports
 
 from .. import render
 from ..app import FactBot
@@ -91,11 +91,21 @@ def history_text(changes: Sequence[Change]) -> str:
     return render.content("\n".join(render.escape(c.summary) for c in changes))
 
 
-def gaps_text(gaps: Sequence[Gap]) -> str:
-    if not gaps:
-        return "No unanswered questions recorded."
-    lines = [f"{g.count}× {render.escape(g.label)}" for g in gaps]
-    return render.content("Asked, and not answered by the sources:\n" + "\n".join(lines))
+def gaps_text(gaps: Sequence[Gap], reports: Sequence[Report] = ()) -> str:
+    """Unanswered questions, then the answers reported as wrong or unhelpful, most first."""
+    parts: list[str] = []
+    if gaps:
+        lines = [f"{g.count}× {render.escape(g.label)}" for g in gaps]
+        parts.append("Asked, and not answered by the sources:\n" + "\n".join(lines))
+    else:
+        parts.append("No unanswered questions recorded.")
+    if reports:
+        lines = [
+            f"{r.count}× {render.escape(r.label)} → passage {render.escape(r.passage_id)}"
+            for r in reports
+        ]
+        parts.append("Reported as wrong or unhelpful:\n" + "\n".join(lines))
+    return render.content("\n\n".join(parts))
 
 
 class SharedBase:
@@ -327,10 +337,11 @@ class Gaps(MaintainerCog):
     ) -> None:
         actor = self.actor(interaction)
 
-        def read() -> list[Gap]:
-            return top_gaps(self.base().db, actor, limit, self.bot.engine)
+        def read() -> tuple[list[Gap], list[Report]]:
+            db = self.base().db
+            return top_gaps(db, actor, limit, self.bot.engine), top_reports(db, actor, limit)
 
-        await self.reply(interaction, gaps_text(await self.bot.run_blocking(read)))
+        await self.reply(interaction, gaps_text(*await self.bot.run_blocking(read)))
 
 
 def _cleared(value: str | None) -> str | None:

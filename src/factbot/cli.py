@@ -43,7 +43,7 @@ from factbot.editing import (
 )
 from factbot.errors import FactbotError, InputError
 from factbot.export import export_knowledge, rebuild
-from factbot.gaps import GapPolicy, GapRecorder, top_gaps
+from factbot.gaps import GapPolicy, GapRecorder, top_gaps, top_reports
 from factbot.ingest import ingest_paths
 from factbot.settings import Settings, load_settings
 from factbot.sketch import use_cache_dir
@@ -631,12 +631,17 @@ def backup_command(context: Context, path: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def gaps_command(context: Context, limit: int, include_answered: bool, as_json: bool) -> None:
-    """The questions asked most often that the sources do not answer."""
+    """The questions asked most often that the sources do not answer, and beside them the
+    answers people reported as wrong or unhelpful, most reported first."""
     with user_errors():
         engine = context.engine()
-        found = top_gaps(_open_base(context).db, Actor.os_user(), limit, engine, include_answered)
+        db = _open_base(context).db
+        found = top_gaps(db, Actor.os_user(), limit, engine, include_answered)
+        reported = top_reports(db, Actor.os_user(), limit)
     if as_json:
-        click.echo(json.dumps([g.as_json() for g in found], ensure_ascii=False))
+        items = [{"kind": "unanswered", **g.as_json()} for g in found]
+        items += [{"kind": "reported", **r.as_json()} for r in reported]
+        click.echo(json.dumps(items, ensure_ascii=False))
         return
     if not found:
         click.echo("No unanswered questions recorded.")
@@ -644,6 +649,17 @@ def gaps_command(context: Context, limit: int, include_answered: bool, as_json: 
         askers = f", {gap.askers} people" if gap.askers else ""
         now = " (answered now)" if gap.answered_now else ""
         click.echo(f"{gap.count:>5}x  {gap.label}{now}  [last {gap.last_at}{askers}]")
+    if reported:
+        click.echo("Reported as wrong or unhelpful:")
+    for report in reported:
+        people = f", {report.reporters} people" if report.reporters else ""
+        quote = _short_quote(report.quote) if report.quote else "(passage gone)"
+        click.echo(f"{report.count:>5}x  {report.label}  -> {report.passage_id}: “{quote}”")
+        click.echo(f"       [last {report.last_at}{people}]")
+
+
+def _short_quote(quote: str, limit: int = 100) -> str:
+    return quote if len(quote) <= limit else quote[: limit - 1] + "…"
 
 
 def main() -> None:
