@@ -144,7 +144,9 @@ class MaintainerCog(commands.Cog):
     async def reply(self, interaction: discord.Interaction[Any], text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    async def changed(self, interaction: discord.Interaction[Any], change: Change) -> None:
+    async def changed(
+        self, interaction: discord.Interaction[Any], change: Change, notice: str | None = None
+    ) -> None:
         log.info(
             "interaction=%s change=%s action=%s target=%s",
             interaction.id,
@@ -152,7 +154,10 @@ class MaintainerCog(commands.Cog):
             change.action,
             change.target,
         )
-        await self.reply(interaction, change_text(change))
+        text = change_text(change)
+        if notice:
+            text = render.content(f"{text}\n{render.escape(notice)}")
+        await self.reply(interaction, text)
 
 
 @app_commands.guild_only()
@@ -237,10 +242,13 @@ class Facts(
         self, interaction: discord.Interaction[Any], fact: str, reason: REASON_OPTION
     ) -> None:
         actor = self.actor(interaction)
-        change = await self.bot.run_blocking(
-            lambda: editing.retire(self.base(), actor, fact, reason)
-        )
-        await self.changed(interaction, change)
+
+        def work() -> tuple[Change, str | None]:
+            change = editing.retire(self.base(), actor, fact, reason)
+            return change, editing.retire_notice(self.base().db, fact)
+
+        change, notice = await self.bot.run_blocking(work)
+        await self.changed(interaction, change, notice)
 
     @app_commands.command(
         name="restore", description="Answer with a retired fact or sentence again."
@@ -259,7 +267,10 @@ class Facts(
         name="alias", description="Teach me another spelling of a person, place or organisation."
     )
     @app_commands.describe(
-        entity="Entity id or name", spellings="Other spellings, comma-separated", reason="Why"
+        entity="Entity id or name",
+        spellings="Other spellings, comma-separated",
+        reason="Why",
+        force="Add a spelling even if it already names another entity",
     )
     async def alias(
         self,
@@ -267,11 +278,12 @@ class Facts(
         entity: str,
         spellings: str,
         reason: REASON_OPTION,
+        force: bool = False,
     ) -> None:
         names = split_list(spellings) or ()
         actor = self.actor(interaction)
         change = await self.bot.run_blocking(
-            lambda: editing.add_aliases(self.base(), actor, entity, names, reason)
+            lambda: editing.add_aliases(self.base(), actor, entity, names, reason, force=force)
         )
         await self.changed(interaction, change)
 

@@ -39,6 +39,7 @@ from factbot.editing import (
     list_source_views,
     restore,
     retire,
+    retire_notice,
     revert,
 )
 from factbot.errors import FactbotError, InputError
@@ -475,8 +476,12 @@ def fact_edit(
 def fact_retire(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
     """Stop answering with a fact or sentence; it is kept and can be restored."""
     with user_errors():
-        change = retire(_open_base(context), Actor.os_user(actor), passage_id, reason)
+        base = _open_base(context)
+        change = retire(base, Actor.os_user(actor), passage_id, reason)
+        notice = retire_notice(base.db, passage_id)
     _echo_change(change, as_json)
+    if notice and not as_json:
+        click.echo(notice)
 
 
 @fact.command("restore")
@@ -573,12 +578,15 @@ def alias() -> None:
 @alias.command("add")
 @click.argument("entity")
 @click.argument("spellings", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Add a spelling even if it already names another entity.")
 @_edit_options
 @pass_context
-def alias_add(context: Context, entity: str, spellings: tuple[str, ...], reason: str, actor: str | None, as_json: bool) -> None:
+def alias_add(context: Context, entity: str, spellings: tuple[str, ...], force: bool, reason: str, actor: str | None, as_json: bool) -> None:
     """Teach ENTITY (id or name) other SPELLINGS readers use."""
     with user_errors():
-        change = add_aliases(_open_base(context), Actor.os_user(actor), entity, spellings, reason)
+        change = add_aliases(
+            _open_base(context), Actor.os_user(actor), entity, spellings, reason, force=force
+        )
     _echo_change(change, as_json)
 
 

@@ -633,9 +633,16 @@ def _resolve_entities(db: sqlite_utils.Database, references: Iterable[str]) -> l
     return resolved
 
 
+FACT_ID_CHARS = 48
+
+
 def _new_fact_id(db: sqlite_utils.Database, quote: str) -> str:
-    base = slug(" ".join(words(quote)[:8]))[:48].strip("-") or "fact"
-    return _unused_id(db, "passages", base)
+    """An id from the quote's first words, cut between words (never `…-have-trig`)."""
+    base = slug(" ".join(words(quote)[:8]))
+    if len(base) > FACT_ID_CHARS:
+        cut = base[: FACT_ID_CHARS + 1]
+        base = cut[: cut.rfind("-")] if "-" in cut else base[:FACT_ID_CHARS]
+    return _unused_id(db, "passages", base.strip("-") or "fact")
 
 
 def _check_fact_id(db: sqlite_utils.Database, fact_id: str | None, quote: str) -> str:
@@ -764,6 +771,41 @@ def restore(base: FactBase, actor: Actor, passage_id: str, reason: str) -> Chang
     return _set_status(base, actor, passage_id, "active", reason)
 
 
+def retire_notice(db: sqlite_utils.Database, passage_id: str) -> str | None:
+    """What else a retirement touched, in words for the maintainer who made it.
+
+    A retired curated fact also silences the article sentences it quotes (the answering side
+    reads `store.ANSWERABLE_PASSAGE`); but another active fact quoting the same words would
+    go on answering with them, so the maintainer is told which one and how to retire it too.
+    """
+    row = db.execute(
+        "SELECT kind, source_id, start, end FROM passages WHERE id = ?", [passage_id]
+    ).fetchone()
+    if row is None:
+        return None
+    kind, source_id, start, end = row
+    overlapping = db.execute(
+        """SELECT id, kind FROM passages WHERE source_id = ? AND id != ? AND status = 'active'
+        AND start < ? AND ? < end ORDER BY start, id""",
+        [source_id, passage_id, end, start],
+    ).fetchall()
+    lines: list[str] = []
+    sentences = [p for p, k in overlapping if k != "fact"]
+    facts = [p for p, k in overlapping if k == "fact"]
+    if kind == "fact" and sentences:
+        lines.append(
+            "No longer answered either: the article sentence it quotes ("
+            + ", ".join(sentences)
+            + "); restoring the fact brings it back."
+        )
+    for fact_id in facts:
+        lines.append(
+            f"Still answered with these words: fact {fact_id}. Retire it too with: "
+            f"factbot fact retire {fact_id} --reason '...'"
+        )
+    return "\n".join(lines) or None
+
+
 def _set_status(base: FactBase, actor: Actor, passage_id: str, status: str, reason: str) -> Change:
     require_maintainer(actor)
     reason = clean_reason(reason)
@@ -783,14 +825,26 @@ def _set_status(base: FactBase, actor: Actor, passage_id: str, status: str, reas
 
 
 def add_aliases(
-    base: FactBase, actor: Actor, entity: str, aliases: Sequence[str], reason: str
+    base: FactBase,
+    actor: Actor,
+    entity: str,
+    aliases: Sequence[str],
+    reason: str,
+    *,
+    force: bool = False,
 ) -> Change:
-    """Teach the matcher other spellings of an entity (a transliteration, a misspelling readers use)."""
+    """Teach the matcher other spellings of an entity (a transliteration, a misspelling readers use).
+
+    A spelling that already names another entity is refused unless `force`: "Belousov" given
+    to Igor Kartavykh would make "Who is Belousov?" bring up both men.
+    """
     require_maintainer(actor)
     reason = clean_reason(reason)
     with base.write() as db:
         (entity_id,) = _resolve_entities(db, [entity])
-        change = _add_aliases_in(db, actor, entity_id, aliases, reason, refuse_if_none=True)
+        change = _add_aliases_in(
+            db, actor, entity_id, aliases, reason, refuse_if_none=True, force=force
+        )
         assert change is not None
         bump_revision(db)
     return change
@@ -804,10 +858,15 @@ def _add_aliases_in(
     reason: str,
     *,
     refuse_if_none: bool,
+    force: bool = False,
 ) -> Change | None:
-    known = {
-        r[0] for r in db.execute("SELECT folded FROM aliases WHERE entity_id = ?", [entity_id])
-    }
+    present = [
+        r[0]
+        for r in db.execute(
+            "SELECT alias FROM aliases WHERE entity_id = ? ORDER BY rowid", [entity_id]
+        )
+    ]
+    known = {" ".join(words(a)) for a in present}
     new: list[str] = []
     for alias in aliases:
         text = required_text("alias", alias, MAX_NAME_CHARS, one_line=True)
@@ -815,6 +874,8 @@ def _add_aliases_in(
         if not folded:
             raise InputError(f"The alias {text!r} has no letters or digits to match on.")
         if folded not in known:
+            if not force:
+                _refuse_alias_of_another(db, entity_id, text, folded)
             known.add(folded)
             new.append(text)
     if not new:
@@ -822,9 +883,31 @@ def _add_aliases_in(
             raise InputError(f"{entity_id!r} already answers to {', '.join(map(repr, aliases))}.")
         return None
     _set_aliases(db, entity_id, add=new, retire=[], change_id=None)
+    # The whole list before and after, so the history shows what the entity already had.
     return record_change(
-        db, actor, "alias.add", f"entity:{entity_id}", {"aliases": []}, {"aliases": new}, reason
+        db,
+        actor,
+        "alias.add",
+        f"entity:{entity_id}",
+        {"aliases": present},
+        {"aliases": [*present, *new]},
+        reason,
     )
+
+
+def _refuse_alias_of_another(
+    db: sqlite_utils.Database, entity_id: str, alias: str, folded: str
+) -> None:
+    row = db.execute(
+        """SELECT e.id, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id
+        WHERE a.folded = ? AND a.entity_id != ? ORDER BY e.id LIMIT 1""",
+        [folded, entity_id],
+    ).fetchone()
+    if row is not None:
+        raise InputError(
+            f"{alias!r} already names {row[1]} ({row[0]}): giving it to {entity_id!r} too would "
+            f"make questions about either bring up both. Add it anyway with --force (on Discord: force True)."
+        )
 
 
 def _set_aliases(
