@@ -667,16 +667,15 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 def format_text(answer: Answer) -> str:
     """The answer as readable plain text for the console."""
+    taken_as = [f"(Taken as: {answer.understood_as})"] if answer.understood_as else []
     if not answer.answered:
-        lines = [answer.message or "My sources don't say."]
+        lines = [*taken_as, answer.message or "My sources don't say."]
         lines += [f"  - {s}" for s in answer.suggestions]
         return "\n".join(lines)
     assert answer.source is not None
     source = answer.source
     cite = ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
-    lines = [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
-    if answer.understood_as:
-        lines.insert(0, f"(Taken as: {answer.understood_as})")
+    lines = [*taken_as, f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
     lines.append(f"  Confidence: {answer.confidence_words} ({answer.confidence:.2f})")
     for related in answer.related:
         lines.append(f"  Related: “{related.quote}”")

@@ -34,6 +34,7 @@ MORE_LIMIT = 2
 
 PERSON_PRONOUNS = frozenset("he she him his her hers himself herself".split())
 GROUP_PRONOUNS = frozenset("they them their theirs themselves".split())
+POSSESSIVES = frozenset("his their theirs hers".split())
 EVENT_WORDS = frozenset("it that this those these".split())
 # Words a follow-up wraps around its reference; they add nothing to what is asked.
 FILLER = frozenset(
@@ -94,6 +95,7 @@ OVERVIEW_PHRASES = frozenset(
 )
 OVERVIEW_TAILS = ("", " so far", " here", " now", " today", " with this", " in the story")
 CLARIFY = "Who do you mean? Ask again with a name, for example:"
+CLARIFY_WHAT = "What do you mean? Ask the whole question, for example:"
 CLARIFY_BETWEEN = "Who do you mean? The last answer names more than one:"
 TOPIC_MARK = " — "
 
@@ -179,13 +181,14 @@ def respond(
         return _remembered(engine, engine.lead(text), text, (), now)
     if phrase in MORE_PHRASES:
         if previous is None:
-            return _clarify(engine, text, ()), None
+            return _clarify(engine, text, (), CLARIFY_WHAT), None
         return _more(engine, text, previous, now)
     reference = _reference(folded)
     if reference is None or engine.names_anyone(text):
         return _remembered(engine, engine.ask(text), text, (), now)
     if previous is None:
-        return _clarify(engine, text, ()), None
+        message = CLARIFY if reference in {"person", "group"} else CLARIFY_WHAT
+        return _clarify(engine, text, (), message), None
     if reference in {"person", "group"}:
         return _about_people(engine, text, folded, reference, previous, now)
     standalone = f"{_question_word(folded)}{TOPIC_MARK}{_topic(previous.question)}"
@@ -253,10 +256,19 @@ def _about_people(
         return _clarify(engine, text, ()), None
     names = _joined([p.name for p in people])
     pronouns = PERSON_PRONOUNS if reference == "person" else GROUP_PRONOUNS
-    standalone = " ".join(names if w.lower().strip("?.!,") in pronouns else w for w in text.split())
-    if standalone.endswith(("?", ".", "!")) is False:
+    standalone = " ".join(_named(w, names, pronouns) for w in text.split())
+    if not standalone.endswith(("?", ".", "!")):
         standalone += "?"
     return _remembered(engine, engine.ask(standalone), standalone, (), now, asked=text)
+
+
+def _named(word: str, names: str, pronouns: frozenset[str]) -> str:
+    """`word` with a pronoun replaced by `names`, keeping its punctuation and possession."""
+    bare = word.strip("?.!,;:")
+    if bare.lower() not in pronouns:
+        return word
+    named = f"{names}’s" if bare.lower() in POSSESSIVES else names
+    return word.replace(bare, named, 1)
 
 
 def _asks_identity(folded: Sequence[str]) -> bool:
@@ -312,13 +324,14 @@ def _people(engine: AnswerEngine, answer: Answer) -> tuple[Entity, ...]:
     return engine.people_in(answer.passage_id) if answer.passage_id else ()
 
 
-def _clarify(engine: AnswerEngine, text: str, people: Sequence[Entity]) -> Answer:
+def _clarify(
+    engine: AnswerEngine, text: str, people: Sequence[Entity], message: str = CLARIFY
+) -> Answer:
     if people:
         offers = tuple(f"Who is {p.name}?" for p in people)
         message = CLARIFY_BETWEEN
     else:
         offers = engine.suggestions()
-        message = CLARIFY
     return Answer(
         question=text,
         answered=False,
