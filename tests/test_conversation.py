@@ -14,8 +14,8 @@ from typing import Any
 from discord.utils import escape_markdown
 from fakes import CapturedRequest, FakeDiscord
 
-from factbot.answers import AnswerEngine
-from factbot.conversation import ConversationMemory, Conversations
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.conversation import ConversationMemory, Conversations
 
 HEAD = "Who is the head of Sputnik Azerbaijan?"
 DIED = "who died in custody in Yekaterinburg?"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from factbot.cli import cli
-from factbot.text import words
+from factbot.language.text import words
 
 UNFRIENDLY = "russia-protests-unfriendly-actions"
 UNFRIENDLY_SENTENCE = "trt-azerbaijan-russia-protests:3"

@@ -20,13 +20,14 @@ from typing import Any
 
 import sqlite_utils
 
+from factbot.answering.matcher import Candidate, Matcher, Span
 from factbot.errors import InputError
-from factbot.matcher import Candidate, Matcher, Span
-from factbot.meaning import default_encoder
+from factbot.index.meaning import default_encoder
+from factbot.index.sketch import default_table
+from factbot.language.text import QUESTION_WORDS, STOPWORDS, stem, words
 from factbot.models import Entity, Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
-from factbot.sketch import default_table
-from factbot.store import (
+from factbot.store.database import (
     ANSWERABLE_PASSAGE,
     connect,
     database_error,
@@ -34,7 +35,6 @@ from factbot.store import (
     source_from_row,
     text_processing_is_current,
 )
-from factbot.text import QUESTION_WORDS, STOPWORDS, stem, words
 
 log = logging.getLogger(__name__)
 STOPWORDS_STEMS = frozenset(stem(w) for w in STOPWORDS | QUESTION_WORDS)

@@ -24,9 +24,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 
-from factbot.answers import Answer, AnswerEngine, clean_question
+from factbot.answering.answers import Answer, AnswerEngine, clean_question
+from factbot.language.text import words
 from factbot.models import Entity
-from factbot.text import words
 
 FOLLOW_UP_SECONDS = 300.0
 MAX_CONVERSATIONS = 10_000
