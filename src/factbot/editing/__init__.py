@@ -775,7 +775,7 @@ def retire_notice(db: sqlite_utils.Database, passage_id: str) -> str | None:
     """What else a retirement touched, in words for the maintainer who made it.
 
     A retired curated fact also silences the article sentences it quotes (the answering side
-    reads `store.ANSWERABLE_PASSAGE`); but another active fact quoting the same words would
+    reads `store.database.ANSWERABLE_PASSAGE`); but another active fact quoting the same words would
     go on answering with them, so the maintainer is told which one and how to retire it too.
     """
     row = db.execute(
