@@ -125,6 +125,15 @@ def test_context_is_forgotten_after_a_few_minutes(shared_db: Path) -> None:
     assert late.clarification and not late.answered
 
 
+def test_a_question_with_words_of_its_own_is_not_read_as_a_follow_up(shared_db: Path) -> None:
+    conversations = Conversations(AnswerEngine(shared_db))
+    conversations.ask("me", HEAD)
+
+    standalone = conversations.ask("me", "What was it like at the raid in Yekaterinburg?")
+
+    assert standalone.understood_as is None
+
+
 def embed(reply: CapturedRequest) -> dict[str, Any]:
     [shown] = reply.message["embeds"]
     return dict(shown)

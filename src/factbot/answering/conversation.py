@@ -39,7 +39,7 @@ EVENT_WORDS = frozenset("it that this those these".split())
 # Words a follow-up wraps around its reference; they add nothing to what is asked.
 FILLER = frozenset(
     """happen happened happens going go went do did does done say said says mean meant about
-    so then now exactly really again please tell me more and the a an of is was are were
+    so then now exactly really again please tell me more come and the a an of is was are were
     be been being has have had to in on at for with anything else what's ok okay thanks""".split()
 )
 QUESTION_WORDS = ("who", "what", "when", "where", "why", "how", "which", "whom", "whose")
@@ -207,18 +207,17 @@ def _is_overview(phrase: str) -> bool:
 def _reference(folded: Sequence[str]) -> str | None:
     """What a question leans on the last one for: "person", "group", "event", or None.
 
-    A question with words of its own beyond the reference ("why did they detain him?" has
-    "detain") is still a follow-up if it has a pronoun; a bare question word is an event one.
+    A question with a pronoun is a follow-up even with words of its own ("why did they detain
+    him?"); one with "that"/"it" or only a question word is one only when it has no words of
+    its own ("when did that happen?", "why?"), since "what is it about the raid?" stands alone.
     """
     present = set(folded)
     if present & PERSON_PRONOUNS:
         return "person"
     if present & GROUP_PRONOUNS:
         return "group"
-    content = [w for w in folded if w not in FILLER and w not in QUESTION_WORDS]
-    if folded and not content and (present & EVENT_WORDS or folded[0] in QUESTION_WORDS):
-        return "event" if any(w in QUESTION_WORDS for w in folded) else None
-    if present & EVENT_WORDS and len(content) <= 1 and folded[0] in QUESTION_WORDS:
+    content = [w for w in folded if w not in FILLER | EVENT_WORDS and w not in QUESTION_WORDS]
+    if folded and not content and any(w in QUESTION_WORDS for w in folded):
         return "event"
     return None
 
