@@ -245,7 +245,7 @@ class Facts(
 
         def work() -> tuple[Change, str | None]:
             change = editing.retire(self.base(), actor, fact, reason)
-            return change, editing.retire_notice(self.base().db, fact)
+            return change, editing.retire_notice(self.base(), actor, fact)
 
         change, notice = await self.bot.run_blocking(work)
         await self.changed(interaction, change, notice)
@@ -310,9 +310,11 @@ class Facts(
         actor = self.actor(interaction)
 
         def read() -> tuple[PassageView, list[Change]]:
-            editing.require_maintainer(actor)
-            db = self.base().db
-            return editing.get_passage(db, fact), editing.history(db, fact, limit=5)
+            base = self.base()
+            return (
+                editing.get_passage(base, actor, fact),
+                editing.history(base, actor, fact, limit=5),
+            )
 
         view, changes = await self.bot.run_blocking(read)
         await interaction.response.send_message(
@@ -327,8 +329,7 @@ class Facts(
         actor = self.actor(interaction)
 
         def read() -> list[Change]:
-            editing.require_maintainer(actor)
-            return editing.history(self.base().db, fact, limit=HISTORY_SHOWN)
+            return editing.history(self.base(), actor, fact, limit=HISTORY_SHOWN)
 
         await self.reply(interaction, history_text(await self.bot.run_blocking(read)))
 
@@ -350,8 +351,8 @@ class Gaps(MaintainerCog):
         actor = self.actor(interaction)
 
         def read() -> tuple[list[Gap], list[Report]]:
-            db = self.base().db
-            return top_gaps(db, actor, limit, self.bot.engine), top_reports(db, actor, limit)
+            base = self.base()
+            return top_gaps(base, actor, limit, self.bot.engine), top_reports(base, actor, limit)
 
         await self.reply(interaction, gaps_text(*await self.bot.run_blocking(read)))
 

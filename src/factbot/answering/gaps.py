@@ -24,11 +24,12 @@ from typing import Any
 import sqlite_utils
 
 from factbot.answering.answers import Answer, AnswerEngine
-from factbot.editing import Actor, FactBase, require_maintainer
 from factbot.errors import FactbotError
 from factbot.language.text import words
+from factbot.models import Actor, require_maintainer
 from factbot.settings import Settings
 from factbot.store.database import utc_now
+from factbot.store.writer import FactBase
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ class GapRecorder:
 
 
 def top_gaps(
-    db: sqlite_utils.Database,
+    base: FactBase,
     actor: Actor,
     limit: int = 20,
     engine: AnswerEngine | None = None,
@@ -233,6 +234,7 @@ def top_gaps(
     Maintainers only: the list is what other people asked.
     """
     require_maintainer(actor)
+    db = base.db
     rows = db.execute(
         """
         SELECT g.key, g.question, g.intent, g.entities, g.count, g.first_at, g.last_at,
@@ -270,13 +272,13 @@ def _with_answer_check(gap: Gap, engine: AnswerEngine) -> Gap:
     return replace(gap, answered_now=answered)
 
 
-def top_reports(db: sqlite_utils.Database, actor: Actor, limit: int = 20) -> list[Report]:
+def top_reports(base: FactBase, actor: Actor, limit: int = 20) -> list[Report]:
     """The answers reported most as wrong or unhelpful, with the quote each one gave.
 
     Maintainers only, like the gaps: these are what other people asked.
     """
     require_maintainer(actor)
-    rows = db.execute(
+    rows = base.db.execute(
         """
         SELECT r.key, r.question, r.passage_id, r.count,
                (SELECT count(DISTINCT u.user_id) FROM report_users u WHERE u.key = r.key),
