@@ -282,8 +282,14 @@ def summary(context: Context, length: str, fmt: str, since: str | None) -> None:
 
 
 def _open_base(context: Context) -> FactBase:
-    """The live base for writing, built from knowledge/ first if there is none yet."""
-    context.engine()
+    """The live base for writing, built from knowledge/ first if there is none yet.
+
+    The engine opened to build it is closed first, so the writer is the base's last connection
+    and takes SQLite's -wal and -shm files with it when the command ends, whatever order the
+    interpreter tears objects down in (a read-only connection closing last leaves them, and a
+    later writer in a read-only folder would then find them and write).
+    """
+    context.engine().close()
     return FactBase(context.db_path)
 
 

@@ -215,6 +215,10 @@ class AnswerEngine:
             db.conn.close()
             raise
 
+    def close(self) -> None:
+        """Close this thread's connection to the base (it is reopened on the next question)."""
+        self._forget()
+
     def _forget(self) -> None:
         self._handle().close()
 
