@@ -21,6 +21,7 @@ import factbot.index.meaning
 from factbot.answering.answers import AnswerEngine
 from factbot.answering.matcher import Matcher
 from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source, edit_fact
+from factbot.errors import ModelRefused
 from factbot.index.ingest import ingest_paths
 from factbot.index.meaning import MODEL_ID, Encoder, from_blob
 from factbot.knowledge.build import build_fact_base
@@ -228,7 +229,7 @@ def test_an_ingest_encodes_its_passages_before_it_takes_the_write_lock(
 def test_a_model_file_other_than_the_one_measured_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "model.onnx"
     other.write_bytes(b"not the model")
-    with pytest.raises(ValueError, match="not the expected model"):
+    with pytest.raises(ModelRefused, match="not the sentence model"):
         Encoder(other)
 
 
