@@ -24,7 +24,7 @@ import contextlib
 import math
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,8 @@ SQUAD_FOLDS = (
 # The product's own sets each count as this many SQuAD questions, so the families weigh about
 # the same in the ranking fit.
 DOMAIN_WEIGHT = 8
+# "High" is never shown below this confidence, whatever the fit.
+HIGH_FLOOR = 0.85
 
 
 ANSWERABILITY_NAMES = [n for n in ANSWERABILITY_WEIGHTS if n != "bias"]
@@ -342,7 +344,7 @@ class Parameters:
     answerability: dict[str, float]
     calibration: dict[str, float]
     threshold: float
-    notes: dict[str, float] = field(default_factory=dict)
+    high: float
 
 
 @contextlib.contextmanager
@@ -357,17 +359,20 @@ def installed(parameters: Parameters) -> Iterator[None]:
         "CONFIDENCE_CALIBRATION": parameters.calibration,
     }
     saved = {name: dict(getattr(matcher_module, name)) for name in targets}
+    saved_high = matcher_module.HIGH_CONFIDENCE
     try:
         for name, values in targets.items():
             current = getattr(matcher_module, name)
             current.clear()
             current.update(values)
+        matcher_module.HIGH_CONFIDENCE = parameters.high
         yield
     finally:
         for name, values in saved.items():
             current = getattr(matcher_module, name)
             current.clear()
             current.update(values)
+        matcher_module.HIGH_CONFIDENCE = saved_high
 
 
 def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
@@ -375,17 +380,18 @@ def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
     squad = [i for i in train if i.question.set_name == "squad"]
     domain = [i for i in train if i.question.set_name != "squad"]
     ranking_items = squad + domain * DOMAIN_WEIGHT
+    # One question of the product's own sets counts DOMAIN_WEIGHT times in every fit.
+    train = ranking_items
     rank_start = {n: v for n, v in SEMANTIC_RANK_WEIGHTS.items() if n != "semantic"}
     rank_start = {**rank_start, **{n: RANK_WEIGHTS.get(n, v) for n, v in rank_start.items()}}
     meaning_start = {**rank_start, "semantic": SEMANTIC_RANK_WEIGHTS.get("semantic") or 0.5}
     ranker = Ranker(fit_rank(ranking_items, rank_start, scale=scale), fit_rank(ranking_items, meaning_start, scale=scale))
     names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
-    confidence = fit_confidence(confidence_rows(domain or train, ranker), names)
-    answerability = fit_confidence(answerability_rows(squad or train, ranker), ANSWERABILITY_NAMES)
-    outcomes = evidence(domain or train, ranker, confidence, answerability, ANSWERABILITY_SHARE)
+    confidence = fit_confidence(confidence_rows(train, ranker), names)
+    answerability = fit_confidence(answerability_rows(train, ranker), ANSWERABILITY_NAMES)
+    outcomes = evidence(train, ranker, confidence, answerability, ANSWERABILITY_SHARE)
     calibration = fit_calibration(outcomes)
-    all_outcomes = evidence(train, ranker, confidence, answerability, ANSWERABILITY_SHARE)
-    threshold = fit_threshold(all_outcomes, calibration)
+    threshold = fit_threshold(outcomes, calibration)
     return Parameters(
         ranker.words,
         ranker.meaning or {},
@@ -393,8 +399,19 @@ def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
         answerability,
         calibration,
         threshold,
-        {"train_top1": top1(train, ranker)},
+        fit_high(outcomes, calibration, threshold),
     )
+
+
+def fit_high(outcomes: Sequence[Evidence], calibration: dict[str, float], threshold: float) -> float:
+    """The lowest confidence shown as "High": above every wrong answer in the training sets
+    (an unanswerable question answered, or a wrong quote), and never below HIGH_FLOOR."""
+    wrong = [
+        calibrated(o.value, calibration)
+        for o in outcomes
+        if not o.right and calibrated(o.value, calibration) >= threshold
+    ]
+    return round(min(0.999, max([HIGH_FLOOR, *(w + 0.001 for w in wrong)])), 3)
 
 
 def matcher_for(db_path: Path) -> Matcher:
@@ -421,6 +438,7 @@ def main() -> None:
     print("CONFIDENCE_WEIGHTS =", fitted.confidence)
     print("ANSWERABILITY_WEIGHTS =", fitted.answerability)
     print("CONFIDENCE_CALIBRATION =", fitted.calibration)
+    print("HIGH_CONFIDENCE =", fitted.high)
     print("DEFAULT_MIN_CONFIDENCE =", fitted.threshold)
 
 

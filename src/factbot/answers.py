@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from factbot import matcher as matching
 from factbot.errors import InputError
 from factbot.matcher import Candidate, Matcher
 from factbot.meaning import default_encoder
@@ -78,7 +79,7 @@ class Answer:
     def confidence_words(self) -> str:
         if not self.answered:
             return "no answer in the sources"
-        if self.confidence >= 0.85:
+        if self.confidence >= matching.HIGH_CONFIDENCE:
             return "high"
         if self.confidence >= 0.65:
             return "medium"

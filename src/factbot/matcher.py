@@ -163,6 +163,9 @@ ANSWERABILITY_SHARE = 0.4
 # questions (logistic regression), so that thresholds and the words for confidence keep their
 # meaning: the median right answer is at about 0.91.
 CONFIDENCE_CALIBRATION = {"bias": 3.202, "scale": 2.104}
+# The lowest confidence shown as "High" (`Answer.confidence_words`): fitted by
+# bench/calibrate.py above every wrong answer of the development sets, at least 0.85.
+HIGH_CONFIDENCE = 0.85
 
 _MONTHS = """
     january february march april may june july august september october november december
