@@ -47,9 +47,9 @@ from benchsets import (
 )
 from calibrate import Parameters, collect_all, fit_parameters, fold_of, installed
 
-from factbot.answers import Answer, AnswerEngine
+from factbot.answering.answers import Answer, AnswerEngine
 from factbot.settings import load_settings
-from factbot.store import connect
+from factbot.store.database import connect
 
 SET_ORDER = ("incident", "incident-chat", "story-dev", "squad")
 

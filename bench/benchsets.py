@@ -29,10 +29,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from factbot.build import build_fact_base
-from factbot.ingest import ingest_paths
+from factbot.index.ingest import ingest_paths
+from factbot.knowledge.build import build_fact_base
+from factbot.language.text import words
 from factbot.settings import REPO_ROOT
-from factbot.text import words
 
 SHARED_BENCH = REPO_ROOT.parent / "shared" / "bench"
 SQUAD_DIR = SHARED_BENCH / "squad-public"

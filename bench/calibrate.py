@@ -30,8 +30,8 @@ from pathlib import Path
 import numpy as np
 from benchsets import Question, all_sets
 
-import factbot.matcher as matcher_module
-from factbot.matcher import (
+import factbot.answering.matcher as matcher_module
+from factbot.answering.matcher import (
     ANSWERABILITY_SHARE,
     ANSWERABILITY_WEIGHTS,
     CONFIDENCE_WEIGHTS,
@@ -44,7 +44,7 @@ from factbot.matcher import (
     unknown_share,
     weighted,
 )
-from factbot.store import connect
+from factbot.store.database import connect
 
 # Held-out folds: each leaves out whole articles. The story-dev articles share one base, so they
 # leave together; the six SQuAD articles leave three at a time.
@@ -336,7 +336,7 @@ def fit_threshold(outcomes: Sequence[Evidence], calibration: dict[str, float]) -
 
 @dataclass(frozen=True)
 class Parameters:
-    """Everything fitted: what `installed` puts into factbot.matcher for one run."""
+    """Everything fitted: what `installed` puts into factbot.answering.matcher for one run."""
 
     rank: dict[str, float]
     semantic_rank: dict[str, float]

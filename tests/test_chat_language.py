@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from factbot import chat
-from factbot.matcher import Matcher, answer_kind
-from factbot.store import connect
-from factbot.text import words
+from factbot.answering.matcher import Matcher, answer_kind
+from factbot.language import chat
+from factbot.language.text import words
+from factbot.store.database import connect
 
 
 def test_slang_table_expands_common_chat_abbreviations() -> None:

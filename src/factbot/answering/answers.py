@@ -20,14 +20,14 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot import matcher as matching
+from factbot.answering import matcher as matching
+from factbot.answering.matcher import Candidate, Matcher
 from factbot.errors import InputError
-from factbot.matcher import Candidate, Matcher
-from factbot.meaning import default_encoder
+from factbot.index.meaning import default_encoder
+from factbot.index.sketch import default_table
 from factbot.models import Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
-from factbot.sketch import default_table
-from factbot.store import (
+from factbot.store.database import (
     connect,
     database_error,
     require_schema,

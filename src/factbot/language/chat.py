@@ -13,7 +13,7 @@ import functools
 import json
 from pathlib import Path
 
-SLANG_FILE = Path(__file__).parent / "data" / "noslang.json"
+SLANG_FILE = Path(__file__).parent.parent / "data" / "noslang.json"
 
 
 @functools.cache
