@@ -45,7 +45,7 @@ from benchsets import (
     at_threshold,
     judge,
 )
-from calibrate import Parameters, collect_all, fit_parameters, fold_of, installed
+from calibrate import Parameters, collect_cached, fit_parameters, fold_of, installed
 
 from factbot.answering.answers import Answer, AnswerEngine
 from factbot.settings import load_settings
@@ -183,7 +183,8 @@ def verbose_misses(verdicts: Sequence[Verdict]) -> None:
     for v in verdicts:
         if not v.right:
             state = "one side" if v.one_side else ("answered" if v.answered else "abstained")
-            print(f"    MISS [{v.question.set_name}/{v.question.kind}] {state} {v.score:.2f}: {v.question.text}")
+            top = " (best quote right)" if v.top1 else ""
+            print(f"    MISS [{v.question.set_name}/{v.question.kind}] {state}{top} {v.score:.2f}: {v.question.text}")
 
 
 def run(
@@ -216,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--articles", help="SQuAD articles (comma-separated; default all)")
     parser.add_argument("--threshold", type=float, help="shipped protocol: abstention threshold (default: settings)")
     parser.add_argument("--verbose", action="store_true", help="list the questions missed")
+    parser.add_argument("--cache", type=Path, help="held-out: keep the collected features in this file (reused while the code is unchanged)")
     args = parser.parse_args(argv)
     wanted = set(args.sets.split(","))
     started = time.perf_counter()
@@ -225,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Held-out fits need every set, whichever are reported.
         sets = all_sets(Path(tmp), articles, with_squad="squad" in wanted or args.protocol == "held-out")
         if args.protocol == "held-out":
-            items = collect_all(sets)
+            items = collect_cached(sets, args.cache)
             folds = sorted({fold_of(i.question.group) for i in items})
             fitted = {}
             for fold in folds:

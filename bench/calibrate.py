@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import math
+import pickle
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ import numpy as np
 from benchsets import Question, all_sets
 
 import factbot.answering.matcher as matcher_module
+import factbot.language.text as text_module
 from factbot.answering.matcher import (
     ANSWERABILITY_SHARE,
     ANSWERABILITY_WEIGHTS,
@@ -106,6 +109,25 @@ def collect(matcher: Matcher, questions: Sequence[Question]) -> list[Item]:
                 correct=[q.right_passage(c.text, c.source_id) for c in ranking.candidates],
             )
         )
+    return items
+
+
+def collect_cached(sets: Sequence[tuple[Path, Sequence[Question]]], cache: Path | None) -> list[Item]:
+    """`collect_all`, kept in `cache` (a pickle) for as long as the ranking code and the
+    questions stay the same: collecting takes minutes, a fit seconds."""
+    if cache is None:
+        return collect_all(sets)
+    digest = hashlib.sha256()
+    for module in (matcher_module.__file__, text_module.__file__):
+        digest.update(Path(str(module)).read_bytes())
+    digest.update(repr([q for _, questions in sets for q in questions]).encode())
+    key = digest.hexdigest()
+    if cache.exists():
+        stored_key, items = pickle.loads(cache.read_bytes())
+        if stored_key == key:
+            return list(items)
+    items = collect_all(sets)
+    cache.write_bytes(pickle.dumps((key, items)))
     return items
 
 
@@ -385,7 +407,11 @@ def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
     rank_start = {n: v for n, v in SEMANTIC_RANK_WEIGHTS.items() if n != "semantic"}
     rank_start = {**rank_start, **{n: RANK_WEIGHTS.get(n, v) for n, v in rank_start.items()}}
     meaning_start = {**rank_start, "semantic": SEMANTIC_RANK_WEIGHTS.get("semantic") or 0.5}
-    ranker = Ranker(fit_rank(ranking_items, rank_start, scale=scale), fit_rank(ranking_items, meaning_start, scale=scale))
+    ranker = Ranker(
+        fit_rank(ranking_items, rank_start, scale=scale),
+        fit_rank(ranking_items, meaning_start, scale=scale),
+        matcher_module.SEMANTIC_MARGIN,
+    )
     names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
     confidence = fit_confidence(confidence_rows(train, ranker), names)
     answerability = fit_confidence(answerability_rows(train, ranker), ANSWERABILITY_NAMES)
@@ -421,9 +447,10 @@ def matcher_for(db_path: Path) -> Matcher:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=12.0, help="softmax sharpness of the listwise fit")
+    parser.add_argument("--cache", type=Path, help="keep the collected features in this file (reused while the code is unchanged)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        items = collect_all(all_sets(Path(tmp)))
+        items = collect_cached(all_sets(Path(tmp)), args.cache)
     current = Ranker(RANK_WEIGHTS, SEMANTIC_RANK_WEIGHTS)
     for set_name in sorted({i.question.set_name for i in items}):
         subset = [i for i in items if i.question.set_name == set_name]
