@@ -1,0 +1,150 @@
+"""Adding an article: its text exactly as published, checked to survive export and rebuild."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from factbot.editing.checks import (
+    MAX_ID_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PASTED_SOURCE_BYTES,
+    clean_reason,
+    clean_text,
+    unused_id,
+)
+from factbot.errors import InputError, KnowledgeError
+from factbot.index.ingest import add_source as ingest_source
+from factbot.index.ingest import (
+    bump_revision,
+    link_entities,
+    passage_texts,
+    refresh_term_stats,
+    slug,
+)
+from factbot.index.meaning import encode_ahead
+from factbot.knowledge.files import SOURCE_FIELDS, read_source
+from factbot.knowledge.render import render_source_document
+from factbot.models import Actor, Source, require_maintainer
+from factbot.store.database import get_source_text
+from factbot.store.history import Change, record_change
+from factbot.store.writer import FactBase
+
+
+@dataclass(frozen=True)
+class SourceDraft:
+    """An article to add: its text exactly as published, and what is known about it."""
+
+    text: str
+    source_id: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    photo_credit: str | None = None
+
+
+def check_source_document(source: Source, text: str) -> None:
+    """Refuse a source that `factbot export` could not write and `factbot build` read back.
+
+    The check parses the rendered file with the build's own reader, so the two cannot drift.
+    The file name is fixed (the reader takes the id from the front matter): an id such as
+    `../../x` must be refused, not choose where the check writes.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "source.md"
+        path.write_text(render_source_document(source, text), encoding="utf-8")
+        try:
+            document = read_source(path)
+        except KnowledgeError as error:
+            raise InputError(f"Source {source.id!r}: {error.reason}.") from None
+    if document.body != text or document.id != source.id:
+        raise InputError(f"Source {source.id!r} cannot be stored as given; check its text.")
+
+
+def _draft_text(draft: SourceDraft) -> str:
+    """The article's text as it will be stored, refused if empty or too large."""
+    text = (draft.text or "").replace("\r\n", "\n").lstrip("\ufeff")
+    if not text.strip():
+        raise InputError("The source has no text.")
+    size = len(text.encode("utf-8"))
+    if size > MAX_PASTED_SOURCE_BYTES:
+        raise InputError(
+            f"The source text is {size:,} bytes; the limit is {MAX_PASTED_SOURCE_BYTES:,}. "
+            "Use `factbot ingest` for long documents."
+        )
+    return text
+
+
+def _draft_source(db: sqlite_utils.Database, draft: SourceDraft, text: str) -> Source:
+    meta = {
+        name: clean_text(
+            name.replace("_", " "), getattr(draft, name), MAX_NAME_CHARS, one_line=True
+        )
+        for name in SOURCE_FIELDS
+        if name != "id"
+    }
+    source_id = clean_text("source id", draft.source_id, MAX_ID_CHARS, one_line=True)
+    source = Source(
+        id=source_id or _new_source_id(db, meta.get("title"), meta.get("outlet")), **meta
+    )
+    check_source_document(source, text)
+    return source
+
+
+def _new_source_id(db: sqlite_utils.Database, title: str | None, outlet: str | None) -> str:
+    base = slug(" ".join(p for p in (outlet, title) if p) or "source")[:60].strip("-")
+    return unused_id(db, "sources", base)
+
+
+def add_source(base: FactBase, actor: Actor, draft: SourceDraft, reason: str) -> Change:
+    """Store an article and its sentences, so facts can quote it and questions find it."""
+    require_maintainer(actor)
+    reason = clean_reason(reason)
+    text = _draft_text(draft)
+    encode_ahead(passage_texts(text))
+    with base.write() as db:
+        source = _draft_source(db, draft, text)
+        if get_source_text(db, source.id) is not None:
+            raise InputError(f"A source with id {source.id!r} is already stored.")
+        same = db.execute("SELECT id FROM sources WHERE text = ?", [text]).fetchone()
+        if same:
+            raise InputError(f"This text is already stored as source {same[0]!r}.")
+        ingest_source(db, source, text, origin="edit")
+        link_entities(db)
+        refresh_term_stats(db)
+        change = record_change(
+            db,
+            actor,
+            "source.add",
+            f"source:{source.id}",
+            None,
+            source_state(db, source.id),
+            reason,
+        )
+        bump_revision(db)
+    return change
+
+
+def source_state(db: sqlite_utils.Database, source_id: str) -> dict[str, Any]:
+    row = db.execute(
+        "SELECT id, outlet, title, url, published, author, photo_credit FROM sources WHERE id = ?",
+        [source_id],
+    ).fetchone()
+    if row is None:
+        raise InputError(f"Unknown source {source_id!r}. See `factbot source list`.")
+    active = [
+        r[0]
+        for r in db.execute(
+            "SELECT id FROM passages WHERE source_id = ? AND status = 'active' ORDER BY rowid",
+            [source_id],
+        )
+    ]
+    state: dict[str, Any] = dict(zip(SOURCE_FIELDS, row, strict=True))
+    state["active"] = active
+    return state
