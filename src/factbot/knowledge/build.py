@@ -14,24 +14,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from factbot.index.ingest import (
-    add_entity,
-    add_source,
-    bump_revision,
-    link_entities,
-    refresh_term_stats,
-)
+from factbot.index.ingest import add_entity, add_source
+from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge.files import FactRecord, Knowledge, load_knowledge
 from factbot.language.text import index_columns, terms
 from factbot.models import Source
-from factbot.store.database import (
-    connect,
-    migrate,
-    record_text_processing,
-    set_meta,
-    utc_now,
-    verify_quotes,
-)
+from factbot.store.database import connect, record_text_processing, set_meta, utc_now, verify_quotes
+from factbot.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 
