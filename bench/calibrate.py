@@ -1,77 +1,100 @@
-"""Fit the matcher's ranking weights and confidence model on development questions.
+"""Fit the matcher's ranking weights, confidence model and threshold on development questions.
 
 Usage: python bench/calibrate.py [--scale S]
 
 Collects every candidate's features once (with its meaning similarity to the question), then
-(1) fits two sets of ranking weights by a listwise softmax loss: on word evidence alone
-(RANK_WEIGHTS) and with the meaning similarity (SEMANTIC_RANK_WEIGHTS, used when the first set
-leaves the top two within SEMANTIC_MARGIN), and (2) fits the confidence model (logistic regression on the top
-candidate's features: 1 when it holds the answer of an answerable question, else 0), (3) fits
-answerability on the SQuAD questions (the best quote's sketch similarity and its lead), prints
-the trade for ANSWERABILITY_SHARE and fits CONFIDENCE_CALIBRATION on the incident questions. It
-prints the dicts to paste into `factbot/matcher.py`. Data: the incident questions and the six public
-SQuAD articles. Before the final fit on all of them it prints a two-fold cross-validation by
-article (fit on three articles, score the other three), the figure to expect on unseen articles.
+`fit_parameters`: (1) two sets of ranking weights by a listwise softmax loss, on word evidence
+alone (RANK_WEIGHTS) and with the meaning similarity (SEMANTIC_RANK_WEIGHTS, used when the first
+set leaves the top two within SEMANTIC_MARGIN); (2) the word-support confidence (sign-constrained
+logistic regression on the top candidate's features) on the product's own sets (incident,
+story-dev); (3) answerability on the SQuAD questions (the best quote's sketch similarity and its
+lead); (4) CONFIDENCE_CALIBRATION on the product's sets; (5) the abstention threshold that
+maximises, averaged over the training sets, the mean of answered-right and abstained.
+
+`bench/accuracy.py` calls `fit_parameters` once per fold of FOLDS, each time without the fold's
+questions, and scores the fold with what was fitted: the held-out figures. This script fits on
+everything and prints the dicts to paste into `factbot/matcher.py` and the threshold for
+`settings.DEFAULT_MIN_CONFIDENCE`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import math
+import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from accuracy import (
-    INCIDENT_QUESTIONS,
-    SQUAD_DIR,
-    Outcome,
-    best_threshold,
-    holds_answer,
-    load_jsonl,
-    rates,
-    rule_threshold,
-)
+from benchsets import Question, all_sets
 
+import factbot.answering.matcher as matcher_module
+import factbot.language.text as text_module
 from factbot.answering.matcher import (
     ANSWERABILITY_SHARE,
+    ANSWERABILITY_WEIGHTS,
     CONFIDENCE_WEIGHTS,
     RANK_WEIGHTS,
     SEMANTIC_MARGIN,
     SEMANTIC_RANK_WEIGHTS,
     Matcher,
+    answerability_inputs,
     undecided,
     unknown_share,
     weighted,
 )
-from factbot.index.ingest import ingest_paths
-from factbot.knowledge.build import build_fact_base
-from factbot.settings import REPO_ROOT
 from factbot.store.database import connect
 
-FOLDS = ({"Normans", "Huguenot", "Steam_engine"}, {"1973_oil_crisis", "Computational_complexity_theory", "European_Union_law"})
-# The incident questions are the product's own domain: each counts as this many SQuAD questions,
-# so the two sets weigh about the same in the fit.
-INCIDENT_WEIGHT = 8
+# Held-out folds: each leaves out whole articles. The story-dev articles share one base, so they
+# leave together; the six SQuAD articles leave three at a time.
+SQUAD_FOLDS = (
+    frozenset({"Normans", "Huguenot", "Steam_engine"}),
+    frozenset({"1973_oil_crisis", "Computational_complexity_theory", "European_Union_law"}),
+)
+# The product's own sets each count as this many SQuAD questions, so the families weigh about
+# the same in the ranking fit.
+DOMAIN_WEIGHT = 8
+# "High" is never shown below this confidence, whatever the fit.
+HIGH_FLOOR = 0.85
+
+
+ANSWERABILITY_NAMES = [n for n in ANSWERABILITY_WEIGHTS if n != "bias"]
+
+
+def fold_of(group: str) -> str:
+    """The fold a question's group is left out with."""
+    if group.startswith("squad:"):
+        article = group.split(":", 1)[1]
+        for index, fold in enumerate(SQUAD_FOLDS):
+            if article in fold:
+                return f"squad-fold-{index + 1}"
+        return "squad-other"
+    return group
 
 
 @dataclass
 class Item:
-    answerable: bool
+    """One question's candidates as the matcher ranked them, with their features."""
+
+    question: Question
     unknown: float
     features: list[dict[str, float]]
     correct: list[bool]
 
+    @property
+    def answerable(self) -> bool:
+        return self.question.answerable
 
-def collect(matcher: Matcher, questions: Sequence[dict[str, object]], key: str) -> list[Item]:
+
+def collect(matcher: Matcher, questions: Sequence[Question]) -> list[Item]:
     items = []
     for q in questions:
-        question = matcher.analyse(str(q["question"]))
+        question = matcher.analyse(q.text)
         ranking = matcher.rank(question, limit=1000)
-        expected = q.get(key) or []
-        assert isinstance(expected, list)
         rowids = [c.rowid for c in ranking.candidates]
         similarity = matcher.semantic_similarities(question, rowids) if rowids else {}
         if similarity is None:
@@ -80,12 +103,40 @@ def collect(matcher: Matcher, questions: Sequence[dict[str, object]], key: str) 
             candidate.features["semantic"] = similarity[candidate.rowid]
         items.append(
             Item(
-                answerable=bool(q["answerable"]),
+                question=q,
                 unknown=unknown_share(matcher, question),
                 features=[c.features for c in ranking.candidates],
-                correct=[holds_answer(c.text, expected) for c in ranking.candidates],
+                correct=[q.right_passage(c.text, c.source_id) for c in ranking.candidates],
             )
         )
+    return items
+
+
+def collect_cached(sets: Sequence[tuple[Path, Sequence[Question]]], cache: Path | None) -> list[Item]:
+    """`collect_all`, kept in `cache` (a pickle) for as long as the ranking code and the
+    questions stay the same: collecting takes minutes, a fit seconds."""
+    if cache is None:
+        return collect_all(sets)
+    digest = hashlib.sha256()
+    for module in (matcher_module.__file__, text_module.__file__):
+        digest.update(Path(str(module)).read_bytes())
+    digest.update(repr([q for _, questions in sets for q in questions]).encode())
+    key = digest.hexdigest()
+    if cache.exists():
+        stored_key, items = pickle.loads(cache.read_bytes())
+        if stored_key == key:
+            return list(items)
+    items = collect_all(sets)
+    cache.write_bytes(pickle.dumps((key, items)))
+    return items
+
+
+def collect_all(sets: Sequence[tuple[Path, Sequence[Question]]]) -> list[Item]:
+    items: list[Item] = []
+    for db_path, questions in sets:
+        matcher = matcher_for(db_path)
+        items += collect(matcher, questions)
+        matcher.db.conn.close()
     return items
 
 
@@ -140,21 +191,22 @@ def fit_rank(
     """
     names = list(start)
     usable = [i for i in items if i.answerable and any(i.correct)]
-    matrices = [np.array([[f[n] for n in names] for f in i.features]) for i in usable]
-    rights = [np.array(i.correct, dtype=bool) for i in usable]
+    x = np.array([[f.get(n, 0.0) for n in names] for i in usable for f in i.features])
+    right = np.array([c for i in usable for c in i.correct], dtype=bool)
+    offsets = np.cumsum([0] + [len(i.features) for i in usable[:-1]])
+    segment = np.repeat(np.arange(len(usable)), [len(i.features) for i in usable])
     w = np.array([start[n] for n in names]) / scale
     m = np.zeros_like(w)
     v = np.zeros_like(w)
     l2, rate = 1e-4, 0.02
     for epoch in range(1, epochs + 1):
-        grad = np.zeros_like(w)
-        for x, right in zip(matrices, rights, strict=True):
-            scores = scale * (x @ w)
-            p_all = np.exp(scores - scores.max())
-            p_all /= p_all.sum()
-            p_right = np.where(right, np.exp(scores - scores[right].max()), 0.0)
-            p_right /= p_right.sum()
-            grad += scale * (p_all - p_right) @ x  # d(-log P(right)) / dw
+        scores = scale * (x @ w)
+        p_all = np.exp(scores - np.maximum.reduceat(scores, offsets)[segment])
+        p_all /= np.add.reduceat(p_all, offsets)[segment]
+        right_scores = np.where(right, scores, -np.inf)
+        p_right = np.where(right, np.exp(scores - np.maximum.reduceat(right_scores, offsets)[segment]), 0.0)
+        p_right /= np.add.reduceat(p_right, offsets)[segment]
+        grad = scale * ((p_all - p_right) @ x)  # d(-log P(right)) / dw, summed over questions
         grad = grad / len(usable) + l2 * w
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad * grad
@@ -195,6 +247,11 @@ CONFIDENCE_SIGNS = {
     "context": 1,
     "sketch": 1,
     "sketch_gap": 1,
+    "semantic": 1,
+    "semantic_gap": 1,
+    "kind_missing": -1,
+    "clash": -1,
+    "order_reversed": -1,
     "scale": 1,
 }
 
@@ -203,21 +260,18 @@ def fit_confidence(
     rows: Sequence[tuple[dict[str, float], int]], names: Sequence[str], iterations: int = 3000, rate: float = 0.5
 ) -> dict[str, float]:
     """Logistic regression by projected gradient descent, each weight kept to its sign."""
-    w = dict.fromkeys(["bias", *names], 0.0)
+    x = np.array([[r[n] for n in names] for r, _ in rows], dtype=float).reshape(len(rows), len(names))
+    y = np.array([label for _, label in rows], dtype=float)
+    signs = np.array([CONFIDENCE_SIGNS.get(n, 0) for n in names])
+    w = np.zeros(len(names))
+    bias = 0.0
     for _ in range(iterations):
-        grad = dict.fromkeys(w, 0.0)
-        for x, y in rows:
-            z = w["bias"] + sum(w[n] * x[n] for n in names)
-            p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
-            grad["bias"] += p - y
-            for n in names:
-                grad[n] += (p - y) * x[n]
-        for n in w:
-            w[n] -= rate * grad[n] / len(rows) + 1e-4 * w[n]
-            sign = CONFIDENCE_SIGNS.get(n, 0)
-            if sign and w[n] * sign < 0:
-                w[n] = 0.0
-    return {k: round(v, 3) for k, v in w.items()}
+        z = np.clip(bias + x @ w, -30.0, 30.0)
+        error = 1 / (1 + np.exp(-z)) - y
+        bias -= rate * float(error.mean()) + 1e-4 * bias
+        w -= rate * (x.T @ error) / len(rows) + 1e-4 * w
+        w[(signs != 0) & (w * signs < 0)] = 0.0
+    return {"bias": round(bias, 3), **{n: round(float(v), 3) for n, v in zip(names, w, strict=True)}}
 
 
 def answerability_rows(items: Sequence[Item], ranker: Ranker) -> list[tuple[dict[str, float], int]]:
@@ -227,9 +281,7 @@ def answerability_rows(items: Sequence[Item], ranker: Ranker) -> list[tuple[dict
         index = top_index(item, ranker)
         if index is None:
             continue
-        best = item.features[index]["sketch"]
-        others = max((f["sketch"] for i, f in enumerate(item.features) if i != index), default=0.0)
-        rows.append(({"sketch": best, "sketch_gap": best - others}, int(item.answerable and item.correct[index])))
+        rows.append((answerability_inputs(item.features, index), int(item.answerable and item.correct[index])))
     return rows
 
 
@@ -238,29 +290,154 @@ def logistic(weights: dict[str, float], x: dict[str, float]) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-def evidence(items: Sequence[Item], ranker: Ranker, answerability: dict[str, float], share: float) -> list[Outcome]:
-    """Per question, the combined evidence the matcher maps to a confidence (log of word support
-    plus `share` times log of answerability; -inf without candidates), as bench/accuracy.py's
-    outcomes: any increasing map of it ranks the questions the same."""
+@dataclass(frozen=True)
+class Evidence:
+    """A question's combined evidence for its best candidate (-inf without candidates)."""
+
+    item: Item
+    value: float
+    right: bool
+
+
+def evidence(
+    items: Sequence[Item], ranker: Ranker, confidence: dict[str, float], answerability: dict[str, float], share: float
+) -> list[Evidence]:
+    """Per question, what the matcher maps to a confidence: log of word support plus `share`
+    times log of answerability."""
     out = []
     words = iter(confidence_rows(items, ranker))
     sketches = iter(answerability_rows(items, ranker))
     for item in items:
         index = top_index(item, ranker)
         if index is None:
-            out.append(Outcome(item.answerable, False, -math.inf))
+            out.append(Evidence(item, -math.inf, False))
             continue
-        support = logistic(CONFIDENCE_WEIGHTS, next(words)[0])
+        support = logistic(confidence, next(words)[0])
         answerable = logistic(answerability, next(sketches)[0])
-        out.append(Outcome(item.answerable, item.correct[index], math.log(support) + share * math.log(answerable)))
+        value = math.log(max(support, 1e-12)) + share * math.log(max(answerable, 1e-12))
+        out.append(Evidence(item, value, item.answerable and item.correct[index]))
     return out
 
 
-def fit_calibration(outcomes: Sequence[Outcome]) -> dict[str, float]:
+def fit_calibration(outcomes: Sequence[Evidence]) -> dict[str, float]:
     """Logistic regression of "answered right" on the evidence: CONFIDENCE_CALIBRATION."""
-    rows = [({"scale": o.score}, int(o.answerable and o.correct_quote)) for o in outcomes if o.score > -math.inf]
+    rows = [({"scale": o.value}, int(o.right)) for o in outcomes if o.value > -math.inf]
     w = fit_confidence(rows, ["scale"], iterations=20000, rate=0.1)
     return {"bias": w["bias"], "scale": w["scale"]}
+
+
+def calibrated(value: float, calibration: dict[str, float]) -> float:
+    if value == -math.inf:
+        return 0.0
+    z = calibration["bias"] + calibration["scale"] * value
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def fit_threshold(outcomes: Sequence[Evidence], calibration: dict[str, float]) -> float:
+    """The threshold maximising the mean of answered-right and abstained, averaged over the
+    sets the outcomes come from (each set counts the same, whatever its size)."""
+    by_set: dict[str, list[tuple[float, bool, bool]]] = {}
+    for o in outcomes:
+        by_set.setdefault(o.item.question.set_name, []).append(
+            (calibrated(o.value, calibration), o.item.answerable, o.right)
+        )
+    candidates = sorted({round(c, 3) for rows in by_set.values() for c, _, _ in rows} | {0.05, 0.95})
+
+    def quality(threshold: float) -> float:
+        means = []
+        for rows in by_set.values():
+            answerable = [(c, r) for c, a, r in rows if a]
+            unanswerable = [c for c, a, _ in rows if not a]
+            right = sum(r and c >= threshold for c, r in answerable) / max(1, len(answerable))
+            abstained = sum(c < threshold for c in unanswerable) / max(1, len(unanswerable))
+            means.append((right + abstained) / 2)
+        return sum(means) / len(means)
+
+    return max(candidates, key=lambda t: (quality(t), -abs(t - 0.5)))
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Everything fitted: what `installed` puts into factbot.answering.matcher for one run."""
+
+    rank: dict[str, float]
+    semantic_rank: dict[str, float]
+    confidence: dict[str, float]
+    answerability: dict[str, float]
+    calibration: dict[str, float]
+    threshold: float
+    high: float
+
+
+@contextlib.contextmanager
+def installed(parameters: Parameters) -> Iterator[None]:
+    """The matcher ranks and scores with `parameters` inside the block (module dicts swapped in
+    place, restored after)."""
+    targets = {
+        "RANK_WEIGHTS": parameters.rank,
+        "SEMANTIC_RANK_WEIGHTS": parameters.semantic_rank,
+        "CONFIDENCE_WEIGHTS": parameters.confidence,
+        "ANSWERABILITY_WEIGHTS": parameters.answerability,
+        "CONFIDENCE_CALIBRATION": parameters.calibration,
+    }
+    saved = {name: dict(getattr(matcher_module, name)) for name in targets}
+    saved_high = matcher_module.HIGH_CONFIDENCE
+    try:
+        for name, values in targets.items():
+            current = getattr(matcher_module, name)
+            current.clear()
+            current.update(values)
+        matcher_module.HIGH_CONFIDENCE = parameters.high
+        yield
+    finally:
+        for name, values in saved.items():
+            current = getattr(matcher_module, name)
+            current.clear()
+            current.update(values)
+        matcher_module.HIGH_CONFIDENCE = saved_high
+
+
+def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
+    """Fit everything on `train` only (see the module docstring for the steps)."""
+    squad = [i for i in train if i.question.set_name == "squad"]
+    domain = [i for i in train if i.question.set_name != "squad"]
+    ranking_items = squad + domain * DOMAIN_WEIGHT
+    # One question of the product's own sets counts DOMAIN_WEIGHT times in every fit.
+    train = ranking_items
+    rank_start = {n: v for n, v in SEMANTIC_RANK_WEIGHTS.items() if n != "semantic"}
+    rank_start = {**rank_start, **{n: RANK_WEIGHTS.get(n, v) for n, v in rank_start.items()}}
+    meaning_start = {**rank_start, "semantic": SEMANTIC_RANK_WEIGHTS.get("semantic") or 0.5}
+    ranker = Ranker(
+        fit_rank(ranking_items, rank_start, scale=scale),
+        fit_rank(ranking_items, meaning_start, scale=scale),
+        matcher_module.SEMANTIC_MARGIN,
+    )
+    names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
+    confidence = fit_confidence(confidence_rows(train, ranker), names)
+    answerability = fit_confidence(answerability_rows(train, ranker), ANSWERABILITY_NAMES)
+    outcomes = evidence(train, ranker, confidence, answerability, ANSWERABILITY_SHARE)
+    calibration = fit_calibration(outcomes)
+    threshold = fit_threshold(outcomes, calibration)
+    return Parameters(
+        ranker.words,
+        ranker.meaning or {},
+        confidence,
+        answerability,
+        calibration,
+        threshold,
+        fit_high(outcomes, calibration, threshold),
+    )
+
+
+def fit_high(outcomes: Sequence[Evidence], calibration: dict[str, float], threshold: float) -> float:
+    """The lowest confidence shown as "High": above every wrong answer in the training sets
+    (an unanswerable question answered, or a wrong quote), and never below HIGH_FLOOR."""
+    wrong = [
+        calibrated(o.value, calibration)
+        for o in outcomes
+        if not o.right and calibrated(o.value, calibration) >= threshold
+    ]
+    return round(min(0.999, max([HIGH_FLOOR, *(w + 0.001 for w in wrong)])), 3)
 
 
 def matcher_for(db_path: Path) -> Matcher:
@@ -270,83 +447,26 @@ def matcher_for(db_path: Path) -> Matcher:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scale", type=float, default=12.0, help="softmax sharpness of the listwise fit")
+    parser.add_argument("--cache", type=Path, help="keep the collected features in this file (reused while the code is unchanged)")
     args = parser.parse_args()
-    questions = load_jsonl(SQUAD_DIR / "questions.jsonl")
-    by_article: dict[str, list[Item]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        incident_db = Path(tmp) / "incident.db"
-        build_fact_base(REPO_ROOT / "knowledge", incident_db)
-        incident = collect(matcher_for(incident_db), load_jsonl(INCIDENT_QUESTIONS), "expect")
-        for article in sorted({str(q["article"]) for q in questions}):
-            db = Path(tmp) / f"{article}.db"
-            ingest_paths(db, [SQUAD_DIR / "articles" / f"{article}.md"])
-            by_article[article] = collect(matcher_for(db), [q for q in questions if q["article"] == article], "answers")
-    squad = [item for items in by_article.values() for item in items]
+        items = collect_cached(all_sets(Path(tmp)), args.cache)
     current = Ranker(RANK_WEIGHTS, SEMANTIC_RANK_WEIGHTS)
-    print(f"current weights: SQuAD top-1 {top1(squad, current):.1%}, incident {top1(incident, current):.1%}")
-    meaning_start = {**RANK_WEIGHTS, "semantic": SEMANTIC_RANK_WEIGHTS.get("semantic") or 0.5}
-    # Two-fold cross-validation by article: what the fit does on articles it has not seen.
-    margins = (0.0, 0.05, 0.1, 0.2, 0.3, math.inf)
-    hits = dict.fromkeys(margins, 0)
-    encoded = dict.fromkeys(margins, 0.0)
-    answerable = 0
-    for fold in FOLDS:
-        train = [i for a, items in by_article.items() if a in fold for i in items]
-        test = [i for a, items in by_article.items() if a not in fold for i in items]
-        word_weights = fit_rank(train + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
-        meaning_weights = fit_rank(train + incident * INCIDENT_WEIGHT, meaning_start, scale=args.scale)
-        n = sum(i.answerable for i in test)
-        answerable += n
-        for margin in margins:
-            ranker = Ranker(word_weights, meaning_weights, margin)
-            hits[margin] += round(top1(test, ranker) * n)
-            encoded[margin] += encoded_share(test, ranker) * len(test)
-    print("cross-validated SQuAD top-1 by SEMANTIC_MARGIN (0: words only; inf: always meaning):")
-    squad_count = len(squad)
-    for margin in margins:
-        print(f"  margin {margin:>4}: top-1 {hits[margin] / answerable:.1%}, question encoded for {encoded[margin] / squad_count:.0%}")
-    words = fit_rank(squad + incident * INCIDENT_WEIGHT, RANK_WEIGHTS, scale=args.scale)
-    meaning = fit_rank(squad + incident * INCIDENT_WEIGHT, meaning_start, scale=args.scale)
-    for margin in margins:
-        trial = Ranker(words, meaning, margin)
-        print(f"  fitted on all, margin {margin:>4}: SQuAD {top1(squad, trial):.1%}, incident {top1(incident, trial):.1%}")
-    ranker = Ranker(words, meaning, SEMANTIC_MARGIN)
-    print(
-        f"fitted on all, margin {SEMANTIC_MARGIN}: SQuAD top-1 {top1(squad, ranker):.1%} (in-sample), "
-        f"incident {top1(incident, ranker):.1%}; encoded for {encoded_share(squad, ranker):.0%} of SQuAD "
-        f"and {encoded_share(incident, ranker):.0%} of incident questions"
-    )
-    print("RANK_WEIGHTS =", words)
-    print("SEMANTIC_RANK_WEIGHTS =", meaning)
-    names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
-    # On the incident questions alone: fitted on the SQuAD ones too, the model learns to ignore
-    # unknown words (SQuAD's unanswerable questions rarely have any), and the incident's
-    # off-topic questions are told apart by them (see matcher.CONFIDENCE_WEIGHTS).
-    confidence = fit_confidence(confidence_rows(incident, ranker), names)
-    print("CONFIDENCE_WEIGHTS =", confidence)
-    # Answerability on the SQuAD questions alone: their unanswerable ones reuse the words of a
-    # paragraph that does not answer them, the case word evidence cannot judge. The incident's
-    # off-topic questions stay the word confidence's job.
-    sketch_names = ["sketch", "sketch_gap"]
-    answerability = fit_confidence(answerability_rows(squad, ranker), sketch_names)
-    held_out = {fold_index: fit_confidence(answerability_rows([i for a, items in by_article.items() if a in fold for i in items], ranker), sketch_names) for fold_index, fold in enumerate(FOLDS)}
-    print("how much answerability counts (ANSWERABILITY_SHARE): SQuAD best mean of the two rates cross-validated by")
-    print("article; incident abstention at the threshold rule of settings.py and best mean (in-sample)")
-    for share in (0.0, 0.3, 0.4, 0.5, 0.7, 1.0):
-        squad_out: list[Outcome] = []
-        for fold_index, fold in enumerate(FOLDS):
-            test = [i for a, items in by_article.items() if a not in fold for i in items]
-            squad_out += evidence(test, ranker, held_out[fold_index], share)
-        incident_out = evidence(incident, ranker, answerability, share)
-        _, answered, abstained = best_threshold(squad_out)
-        rule, _, _ = rule_threshold(incident_out)
-        _, incident_abstained = rates(incident_out, rule)
-        _, a, b = best_threshold(incident_out)
-        print(f"  {share:.1f}: SQuAD {(answered + abstained) / 2:.1%}; incident abstained {incident_abstained:.1%}, best mean {(a + b) / 2:.1%}")
-    print("ANSWERABILITY_WEIGHTS =", answerability)
-    typical = sorted(logistic(answerability, x) for x, _ in answerability_rows(squad + incident, ranker))
-    print("ANSWERABILITY_WITHOUT_MEANING =", round(typical[len(typical) // 2], 2), "(the median)")
-    print(f"CONFIDENCE_CALIBRATION (at ANSWERABILITY_SHARE {ANSWERABILITY_SHARE}) =", fit_calibration(evidence(incident, ranker, answerability, ANSWERABILITY_SHARE)))
+    for set_name in sorted({i.question.set_name for i in items}):
+        subset = [i for i in items if i.question.set_name == set_name]
+        print(f"current weights: {set_name} top-1 {top1(subset, current):.1%}")
+    fitted = fit_parameters(items, args.scale)
+    ranker = Ranker(fitted.rank, fitted.semantic_rank)
+    for set_name in sorted({i.question.set_name for i in items}):
+        subset = [i for i in items if i.question.set_name == set_name]
+        print(f"fitted on all (in-sample): {set_name} top-1 {top1(subset, ranker):.1%}, encoded {encoded_share(subset, ranker):.0%}")
+    print("RANK_WEIGHTS =", fitted.rank)
+    print("SEMANTIC_RANK_WEIGHTS =", fitted.semantic_rank)
+    print("CONFIDENCE_WEIGHTS =", fitted.confidence)
+    print("ANSWERABILITY_WEIGHTS =", fitted.answerability)
+    print("CONFIDENCE_CALIBRATION =", fitted.calibration)
+    print("HIGH_CONFIDENCE =", fitted.high)
+    print("DEFAULT_MIN_CONFIDENCE =", fitted.threshold)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from factbot.answering import matcher as matching
 from factbot.answering.matcher import Candidate, Matcher, Span
 from factbot.errors import InputError
 from factbot.index.meaning import default_encoder
@@ -89,7 +90,7 @@ class Answer:
     def confidence_words(self) -> str:
         if not self.answered:
             return "no answer in the sources"
-        if self.confidence >= 0.85:
+        if self.confidence >= matching.HIGH_CONFIDENCE:
             return "high"
         if self.confidence >= 0.65:
             return "medium"

@@ -33,6 +33,7 @@ from rapidfuzz.distance import OSA
 
 from factbot.index.meaning import default_encoder, has_vectors, passage_matrix
 from factbot.index.sketch import default_table
+from factbot.language import chat
 from factbot.language.commonness import generality_factor
 from factbot.language.text import (
     FOREIGN_QUESTION_WORDS,
@@ -89,6 +90,11 @@ RANK_WEIGHTS = {
     "what_number": -0.022,
     "entity": 0.026,
     "bm25": 0.544,
+    "kind_fit": 0.0,
+    "kind_missing": 0.0,
+    "clash": 0.0,
+    "order_agrees": 0.0,
+    "order_reversed": 0.0,
 }
 # Used instead of RANK_WEIGHTS when the top two candidates score within SEMANTIC_MARGIN of each
 # other. Encoding a question costs about 3 ms; in cross-validation, encoding the 28% of SQuAD
@@ -114,6 +120,11 @@ SEMANTIC_RANK_WEIGHTS = {
     "what_number": -0.021,
     "entity": -0.061,
     "bm25": 0.672,
+    "kind_fit": 0.0,
+    "kind_missing": 0.0,
+    "clash": 0.0,
+    "order_agrees": 0.0,
+    "order_reversed": 0.0,
     "semantic": 1.617,
 }
 SEMANTIC_MARGIN = 0.2
@@ -128,11 +139,20 @@ CONFIDENCE_WEIGHTS = {
     "matched_idf": 1.398,
     "type_missing": -4.593,
     "context": 3.231,
+    "kind_missing": 0.0,
+    "clash": 0.0,
+    "order_reversed": 0.0,
 }
 # Whether the best quote answers rather than only shares the question's words (`answerability`):
 # fitted on the public SQuAD questions, half of them written to be unanswerable by the paragraph
 # whose words they reuse. Without meaning vectors: the median over the development questions.
-ANSWERABILITY_WEIGHTS = {"bias": -1.303, "sketch": 2.333, "sketch_gap": 2.67}
+ANSWERABILITY_WEIGHTS = {
+    "bias": -1.303,
+    "sketch": 2.333,
+    "sketch_gap": 2.67,
+    "semantic": 0.0,
+    "semantic_gap": 0.0,
+}
 ANSWERABILITY_WITHOUT_MEANING = 0.4
 # How much answerability counts beside word support (`combined_confidence`). bench/calibrate.py
 # prints the trade: at 1, SQuAD's best mean of the two rates gains most (53.4% cross-validated,
@@ -144,6 +164,9 @@ ANSWERABILITY_SHARE = 0.4
 # questions (logistic regression), so that thresholds and the words for confidence keep their
 # meaning: the median right answer is at about 0.91.
 CONFIDENCE_CALIBRATION = {"bias": 3.202, "scale": 2.104}
+# The lowest confidence shown as "High" (`Answer.confidence_words`): fitted by
+# bench/calibrate.py above every wrong answer of the development sets, at least 0.85.
+HIGH_CONFIDENCE = 0.85
 
 _MONTHS = """
     january february march april may june july august september october november december
@@ -211,6 +234,11 @@ class Question:
     variants: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Term -> factor on its IDF from how common the word is in general English (commonness.py).
     generality: dict[str, float] = field(default_factory=dict)
+    # A narrower kind of answer than the intent says: "which court" an organisation, "how long"
+    # a duration, "how old" an age, "what year" a year, "how much" an amount (`answer_kind`).
+    wanted: str | None = None
+    # The entities named, in the order the question names them (for `_order`).
+    entity_order: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -380,6 +408,8 @@ class Matcher:
             alternatives=alternatives,
             variants={t: v for t in found if (v := self._variants(t))},
             generality=generality,
+            wanted=answer_kind(question_words),
+            entity_order=tuple(dict.fromkeys(e for i in sorted(entity_at) for e in sorted(entity_at[i]))),
         )
 
     def _fix_question_word(self, question_words: list[str]) -> list[str]:
@@ -448,9 +478,24 @@ class Matcher:
             names = [t for e in entity_ids for t in self.entity_terms.get(e, ()) if t in self.df]
             if names:
                 return list(dict.fromkeys(names))
+        slang = self._slang(word)
+        if slang is not None:
+            return list(slang)
         if _near_stopword(word):
             return []
         return [self._derived(term) or self._correct(word)]
+
+    def _slang(self, word: str) -> Sequence[str] | None:
+        """The known terms a chat word stands for ("ppl" -> people); [] when it stands only for
+        filler words ("btw"); None when it is no slang, or none of its words is known here."""
+        expanded = chat.expansion(word)
+        if not expanded:
+            return None
+        content = [w for w in expanded if w not in STOPWORDS]
+        if not content:
+            return []
+        known = [stem(w) for w in content if stem(w) in self.df]
+        return list(dict.fromkeys(known)) or None
 
     def _derived(self, term: str) -> str | None:
         """A known term the unknown one is a stem of ("react" -> "reaction"), most frequent first.
@@ -666,12 +711,56 @@ class Matcher:
             "novelty": len(present - set(question.terms)) / len(present) if present else 0.0,
             "length": min(1.0, math.log1p(len(passage_terms)) / math.log(60)),
             **self._answer_types(question, text, passage_words, names, passage_entities),
+            **self._entity_fit(question, passage_words, passage_entities),
             "entity": (
                 len(set(question.entities) & passage_entities) / len(question.entities)
                 if question.entities
                 else 0.0
             ),
         }
+
+    def _entity_fit(
+        self, question: Question, passage_words: Sequence[str], passage_entities: set[str]
+    ) -> dict[str, float]:
+        """Whether the passage is about the question's own places, people and organisations.
+
+        `clash`: share of the question's entities for which the passage names another entity of
+        the same kind and not this one ("detained in Baku" against a passage about
+        Yekaterinburg). `order_agrees` / `order_reversed`: the passage names two of the
+        question's entities in the question's order or the other way round ("What did Russia
+        accuse Azerbaijan of?" against "Azerbaijan ... accused Russian authorities").
+        """
+        asked = [e for e in question.entity_order if self.entity_kind.get(e) in _CLASH_KINDS]
+        clash = 0.0
+        for entity in asked:
+            kind = self.entity_kind[entity]
+            others = {e for e in passage_entities if self.entity_kind.get(e) == kind} - {entity}
+            if others and entity not in passage_entities:
+                clash += 1.0
+        agrees = reversed_ = 0.0
+        if len(question.entity_order) >= 2:
+            first = self._first_mentions(passage_words)
+            for a, b in itertools.combinations(question.entity_order, 2):
+                if a in first and b in first and first[a] != first[b]:
+                    if first[a] < first[b]:
+                        agrees = 1.0
+                    else:
+                        reversed_ = 1.0
+        return {
+            "clash": clash / len(asked) if asked else 0.0,
+            "order_agrees": agrees,
+            "order_reversed": reversed_ * (1.0 - agrees),
+        }
+
+    def _first_mentions(self, passage_words: Sequence[str]) -> dict[str, int]:
+        """Where each entity is first named in the passage (by its names and aliases)."""
+        first: dict[str, int] = {}
+        for size in (3, 2, 1):
+            for i in range(len(passage_words) - size + 1):
+                for entity in self.alias_entities.get(" ".join(passage_words[i : i + size]), ()):
+                    if first.get(entity, i + 1) > i:
+                        first[entity] = i
+        return first
 
     def _answer_types(
         self,
@@ -721,7 +810,12 @@ class Matcher:
         fit = fits.get(question.intent)
         open_question = question.intent in {"what", "about", "how", "yes_no"}
         type_fit = 0.5 if fit is None else float(fit())
+        kind_fit = 0.5 if question.wanted is None else float(
+            _holds_kind(question.wanted, text, new_words, kinds)
+        )
         return {
+            "kind_fit": kind_fit,
+            "kind_missing": float(question.wanted is not None and not kind_fit),
             "type_fit": type_fit,
             "type_missing": float(fit is not None and not type_fit),
             "fit_when": type_fit if question.intent == "when" else 0.0,
@@ -762,13 +856,26 @@ def answerability(candidates: Sequence[Candidate]) -> float:
     above every other candidate. Without meaning vectors, the value fitted for that case."""
     if not candidates or "sketch" not in candidates[0].features:
         return ANSWERABILITY_WITHOUT_MEANING
-    best = candidates[0].features["sketch"]
-    others = max((c.features.get("sketch", 0.0) for c in candidates[1:]), default=0.0)
-    inputs = {"sketch": best, "sketch_gap": best - others}
+    inputs = answerability_inputs([c.features for c in candidates], 0)
     z = ANSWERABILITY_WEIGHTS["bias"] + sum(
         weight * inputs[name] for name, weight in ANSWERABILITY_WEIGHTS.items() if name != "bias"
     )
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def answerability_inputs(features: Sequence[dict[str, float]], best: int) -> dict[str, float]:
+    """The best candidate's meaning similarity to the question (sketched, and encoded when the
+    question was encoded) and its lead over every other candidate's."""
+    inputs = {}
+    for name in ("sketch", "semantic"):
+        top = features[best].get(name, features[best].get("sketch", 0.0))
+        others = max(
+            (f.get(name, f.get("sketch", 0.0)) for i, f in enumerate(features) if i != best),
+            default=0.0,
+        )
+        inputs[name] = top
+        inputs[f"{name}_gap"] = top - others
+    return inputs
 
 
 def weighted(weights: dict[str, float], features: dict[str, float]) -> float:
@@ -777,10 +884,13 @@ def weighted(weights: dict[str, float], features: dict[str, float]) -> float:
 
 def undecided(scores: Sequence[float], margin: float | None = None) -> bool:
     """Whether the best two scores stand too close for word evidence to pick between them."""
+    margin = SEMANTIC_MARGIN if margin is None else margin
+    if math.isinf(margin):
+        return True
     if len(scores) < 2:
         return False
     first, second = sorted(scores, reverse=True)[:2]
-    return first - second < (SEMANTIC_MARGIN if margin is None else margin)
+    return first - second < margin
 
 
 # (source id, start, end): a stretch of a source, as passages and curated facts quote it.
@@ -962,3 +1072,60 @@ def _near_stopword(word: str) -> bool:
 
 _ENGLISH_QUESTION_WORDS = ("what", "who", "when", "where", "why", "how", "which")
 _LONG_STOPWORDS = sorted(w for w in STOPWORDS | QUESTION_WORDS if len(w) >= TYPO_MIN_LENGTH)
+
+
+_CLASH_KINDS = frozenset({"place", "person", "organisation"})
+_ORGANISATION_NOUNS = frozenset(
+    """
+    court courts ministry office agency company committee commission council service party
+    department organisation organization outlet newspaper paper channel broadcaster bank
+    university institution body group firm authority tribunal parliament
+    """.split()
+)
+_DURATION_UNITS = frozenset(
+    "second seconds minute minutes hour hours day days week weeks month months year years decade decades".split()
+)
+_AMOUNT_WORDS = frozenset(
+    "dollar dollars euro euros rouble roubles ruble rubles manat pound pounds percent per cent million billion".split()
+)
+_ORGANISATION_NAME = re.compile(
+    r"\b(?:[A-Z][\w’'-]*\s+){0,4}(?:Court|Ministry|Office|Agency|Committee|Commission|Council|"
+    r"Service|Party|Department|Company|Bank|University|Institute|Tribunal|Parliament|Police|"
+    r"Corporation|Group|Authority)\b"
+)
+_AGE = re.compile(r"\b[A-Z][\w’'-]+,\s*\d{1,3},|\baged?\s+\d{1,3}\b|\b\d{1,3}[- ]years?[- ]old\b")
+
+
+def answer_kind(question_words: Sequence[str]) -> str | None:
+    """A narrower kind of answer the wording asks for than its intent: "how long" a duration,
+    "how old" an age, "how much" an amount, "what/which year" a year, "which court" (or
+    ministry, office, agency...) an organisation. A general grammar, no topics."""
+    for i, word in enumerate(question_words):
+        following = question_words[i + 1 : i + 3]
+        if word == "how" and following:
+            return {"long": "duration", "old": "age", "much": "amount"}.get(following[0])
+        if word in {"what", "which", "whats"}:
+            if "year" in following:
+                return "year"
+            if _ORGANISATION_NOUNS.intersection(following):
+                return "organisation"
+            return None
+    return None
+
+
+def _holds_kind(wanted: str, text: str, new_words: set[str], kinds: set[str | None]) -> bool:
+    if wanted == "year":
+        return any(_YEAR.match(w) for w in new_words)
+    if wanted == "organisation":
+        return "organisation" in kinds or bool(_ORGANISATION_NAME.search(text))
+    if wanted == "age":
+        return bool(_AGE.search(text))
+    if wanted == "amount":
+        return bool(_AMOUNT_WORDS & new_words) or any(c in text for c in "$€£₽%")
+    if wanted == "duration":
+        tokens = words(text)
+        return any(
+            (t in _NUMBER_WORDS or _DIGITS.match(t)) and _DURATION_UNITS.intersection(tokens[i + 1 : i + 3])
+            for i, t in enumerate(tokens)
+        )
+    return False
