@@ -245,3 +245,21 @@ def test_a_common_noun_speaker_is_credited_with_its_article(
 
     assert credited in posted
     assert f"— {credited.removeprefix('The ')}" not in posted
+
+
+def test_a_city_the_sources_mention_often_is_not_taken_for_a_silent_side(tmp_path: Path) -> None:
+    charges = MADE_UP / "timeline" / "valmora-tribune-charges.md"
+    db = build_base(tmp_path, Path(), [charges], with_seed=False)
+
+    lines = section(summary_json(db), "sides")
+
+    assert lines and [line for line in lines if line["kind"] == "absent"] == []
+
+
+def test_a_title_with_an_organisation_noun_is_quoted_whole(tmp_path: Path) -> None:
+    inquiry = MADE_UP / "timeline" / "valmora-tribune-inquiry.md"
+    db = build_base(tmp_path, Path(), [inquiry], with_seed=False)
+
+    entries = people_entries(db)
+
+    assert "Valmora's police chief" in entries["Karl Udo"]

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 import sqlite_utils
@@ -344,6 +345,12 @@ def _is_caption(row: _Row, base: _Base) -> bool:
     return bool(_CAPTION_AFTER.match(text, row.end))
 
 
+def _glued(row: _Row) -> bool:
+    """A passage spanning two lines is a headline or subheading glued to the text after it
+    (pasted web pages carry no Markdown `#`); quoted whole it reads as a run-on sentence."""
+    return "\n" in row.text.strip()
+
+
 def _lead_weight(row: _Row) -> float:
     """News puts the story first: the opening sentences weigh more (1.5x down to 1x)."""
     return 1.0 + 0.5 / (1 + max(row.position - 1, 0) / 3)
@@ -364,6 +371,7 @@ def _what_happened(
         row
         for row in pool
         if not _is_caption(row, base)
+        and not _glued(row)
         and not _OPENS_WITH_QUOTE.match(row.text)
         and 6 <= len(row.terms) <= 60
     ]
@@ -755,9 +763,8 @@ def _position_weight(row: _Row, scores: dict[str, float]) -> float:
 def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
     """The sides of the whole story: those any active claim speaks for, in any source.
 
-    A story told by one side only still has the other: the place (or unclassified name) its
-    sentences mention most besides the speaking side, counting its adjective ("Ruritanian") as
-    the place, when it is mentioned in at least a quarter of them.
+    A story told by one side only still has the other: the party the sources pair it with
+    ("talks between Freedonia and Ruritania", "Azerbaijan and Russia have exchanged ...").
     """
     active = [row for row in base.rows if row.status == "active" and row.kind == "sentence"]
     speaking = {
@@ -765,19 +772,36 @@ def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
     }
     if len(speaking) != 1:
         return sorted(speaking)
-    mentioned: Counter[str] = Counter()
+    (side,) = speaking
+    paired: Counter[str] = Counter()
     for row in active:
-        named = {_party(base.entities.get(e), affiliation) for e in row.entities}
-        mentioned.update(party for party in named if party and party not in speaking)
-    if mentioned:
-        party, count = mentioned.most_common(1)[0]
-        if party and count * 4 >= len(active):
-            return sorted({*speaking, party})
-    return sorted(speaking)
+        paired.update(_paired_with(side, row, base, affiliation))
+    if paired:
+        return sorted({side, paired.most_common(1)[0][0]})
+    return [side]
+
+
+def _paired_with(side: str, row: _Row, base: _Base, affiliation: Affiliations) -> list[str]:
+    """Parties named with `side` as "X and Y" in this sentence (either order)."""
+    named: list[tuple[int, int, str]] = []
+    for entity_id in row.entities:
+        party = _party(base.entities.get(entity_id), affiliation)
+        entity = base.entities[entity_id] if party else None
+        if entity is None or party is None:
+            continue
+        for mention in mentions(row.text, alias_words(entity, base.common)):
+            named.append((mention.start, mention.end, party))
+    named.sort()
+    found = []
+    for (_, end, left), (start, _, right) in pairwise(named):
+        if row.text[end:start] == " and " and side in (left, right) and left != right:
+            found.append(right if left == side else left)
+    return found
 
 
 def _party(entity: Entity | None, affiliation: Affiliations) -> str | None:
-    """The place an entity stands for, if it can be a side: a place, or a name of no known kind."""
+    """The place an entity stands for, if it can be a side: a place, or a name of no known kind
+    (its adjective, "Ruritanian", counts as the place)."""
     if entity is None or entity.kind not in ("place", "other"):
         return None
     if entity.kind == "place":
