@@ -333,17 +333,17 @@ class AnswerEngine:
         """Passages that give another number, title or date for what the answer states.
 
         Counts and dates are compared among the passages ranked for this question (they are on
-        the same matter); titles across every passage about the people the answer names. When
-        nothing disagrees with the answer itself (a heading, a sentence around the number), the
-        versions are those of the strong passages for the question that disagree among
-        themselves: never one side silently.
+        the same matter); titles across every passage about the people the answer names. When a
+        question asks for one kind of value (a count, a date, a role) and nothing disagrees with
+        the answer itself (a heading, a sentence near the number), the versions are those of the
+        strong passages for the question that disagree among themselves: never one side silently.
         """
         about = list(entities) or sorted(self._links([best.passage_id]).get(best.passage_id, ()))
         people = self._passages_about(about)
         among = [c.passage_id for c in candidates]
         index = ClaimIndex(self.db, passage_ids={best.passage_id, *among, *people})
         versions = index.against(best.passage_id, among=among, about=about, kinds=kinds)
-        if not versions:
+        if not versions and len(kinds) == 1:
             strong = [c.passage_id for c in candidates if c.score >= best.score * RELATED_MIN_SHARE]
             versions = index.versions_among(strong, kinds)
         if not versions:

@@ -32,6 +32,12 @@ _FROM_EVENT = re.compile(
     r"|(?P<eve>the\s+day\s+before|the\s+day\s+after))\b",
     re.I,
 )
+# A weekday after these names the coming one ("talks will resume on Thursday").
+_FUTURE = re.compile(
+    r"\b(?:will|would|shall|is\s+due|are\s+due|is\s+to|are\s+to|plans?\s+to|planned\s+for|"
+    r"scheduled|expected\s+to|is\s+set\s+to|are\s+set\s+to)\b",
+    re.I,
+)
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 # A day's precision beats a month's, which beats a year's.
 DAY, MONTH, YEAR = "day", "month", "year"
@@ -79,8 +85,10 @@ def date_passages(
         found = event_date(text, published, anchor, years)
         if found and found[1] == DAY:
             anchor = found[0]
-            if not reported_on(text, found[2]):
+            if not reported_on(text, found[2]) and not _opens_span(text, found[2]):
                 scene = found[0]
+        elif _names_a_day(text):
+            anchor = None  # "on Friday" in an undated source: what follows has no anchor
         if found:
             dated.append(PassageDate(passage_id, published, *found, scene=scene))
         else:
@@ -92,6 +100,20 @@ _REPORTING = frozenset(
     "said says say told tells reported reports added adds announced stated confirmed "
     "claimed claims wrote".split()
 )
+
+
+def _opens_span(text: str, expression: str) -> bool:
+    """ "since 1 March": the start of a stretch of time, not the day of the passage's events."""
+    spans = ("since", "until", "till", "from", "by")
+    if expression.split()[0].lower() in spans:
+        return True
+    at = text.find(expression)
+    before = re.findall(r"[\w’']+", text[max(0, at - 12) : at].lower()) if at >= 0 else []
+    return bool(before) and before[-1] in spans
+
+
+def _names_a_day(text: str) -> bool:
+    return any(w.kind in ("weekday", "today", "dmy", "mdy") for w in time_expressions(text))
 
 
 def reported_on(text: str, expression: str) -> bool:
@@ -113,7 +135,8 @@ def event_date(
     best: tuple[date, str, str, bool] | None = None
     local_anchor = anchor
     for when in _expressions(text):
-        pinned = _pin(when, published, local_anchor, years)
+        future = bool(_FUTURE.search(text, 0, when.start)) or when.text.lower().startswith("next")
+        pinned = _pin(when, published, local_anchor, years, future)
         if pinned is None:
             continue
         if pinned[1] == DAY:
@@ -158,7 +181,11 @@ def _event_offset(match: re.Match[str]) -> int:
 
 
 def _pin(
-    when: When, published: date | None, anchor: date | None, years: Sequence[int]
+    when: When,
+    published: date | None,
+    anchor: date | None,
+    years: Sequence[int],
+    future: bool = False,
 ) -> tuple[date, str, str, bool] | None:
     if when.kind == "from_event":
         base = anchor or published
@@ -177,6 +204,9 @@ def _pin(
     if when.weekday is not None:
         if published is None:
             return None
+        if future:
+            ahead = (when.weekday - published.weekday()) % 7 or 7
+            return published + timedelta(days=ahead), DAY, when.text, False
         return published - timedelta(days=_days_back(when, published)), DAY, when.text, False
     if when.days_before is not None and published is not None:
         return published - timedelta(days=when.days_before), DAY, when.text, False

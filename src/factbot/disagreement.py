@@ -214,8 +214,19 @@ def _roles_of(text: str, mention: Mention) -> Iterator[tuple[int, int]]:
     found = list(roles_in(text, mention, "person"))
     yield from found
     before = _JOB_BEFORE.search(text, 0, mention.start)
-    if before and not any(start <= before.start("role") < end for start, end in found):
-        yield before.start("role"), before.end("role")
+    if before is None:
+        return
+    start, end = before.start("role"), before.end("role")
+    for token in re.finditer(r"[\w’'-]+", text[start:end]):
+        word = token.group().lower()
+        if word not in _ROLE_FILLER and (word in STOPWORDS or word.endswith("ed")):
+            start = before.start("role") + token.end()
+            continue
+        break
+    while start < end and text[start].isspace():
+        start += 1
+    if start < end and not any(a < end and start < b for a, b in found):
+        yield start, end
 
 
 def _role_words(role: str) -> frozenset[str]:
@@ -240,11 +251,12 @@ def _role_words(role: str) -> frozenset[str]:
 _JOBS = (
     "editor-in-chief|editor|director|correspondent|producer|presenter|anchor|columnist|"
     "photographer|manager|chairman|chairwoman|chair|secretary|spokesperson|spokesman|"
-    "spokeswoman|adviser|advisor|aide|lawyer|attorney|prosecutor|judge|commander|officer"
+    "spokeswoman|adviser|advisor|aide|lawyer|attorney|prosecutor|judge|commander|officer|"
+    "engineer|master|governor|mayor|ambassador|minister|treasurer|coach|captain"
 )
 _JOB_BEFORE = re.compile(
-    r"(?<![\w’'-])(?P<role>(?:(?:senior|junior|chief|deputy|executive|managing|acting|former|"
-    rf"assistant|associate|general|news|political|foreign)\s+){{0,2}}(?:{_JOBS}))\s+$"
+    r"(?<![\w’'-])(?P<role>(?:(?:[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+)?(?:[\w’'-]+\s+){0,2}"
+    rf"(?:{_JOBS}))(?:\s+|,\s+)$"
 )
 _ROLE_TITLE_WORDS = frozenset(
     "deputy foreign prime minister president secretary ambassador chairman director editor "

@@ -1,0 +1,139 @@
+"""Sources that disagree: counts, titles and dates for the same thing are shown side by side."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from story_helpers import build_harbour
+
+from factbot.answers import AnswerEngine, format_text
+from factbot.disagreement import (
+    COUNT,
+    DATE,
+    ROLE,
+    ClaimIndex,
+    ClaimPassage,
+    count_claims,
+    disagree,
+    kinds_asked,
+)
+from factbot.store import connect
+
+
+@pytest.fixture(scope="module")
+def harbour_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_harbour(tmp_path_factory.mktemp("harbour"))
+
+
+def passage(pid: str, source: str, text: str, scene: date | None = None) -> ClaimPassage:
+    return ClaimPassage(passage_id=pid, source_id=source, text=text, scene=scene)
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "differ"),
+    [
+        ("Nine people were detained.", "Police said 40 people were detained.", True),
+        ("Nine people were detained.", "More than 50 people were detained.", True),
+        ("More than 50 people were detained.", "About 60 people were detained.", False),
+        ("Nine people were detained.", "Officers detained nine people.", False),
+        ("Nine people were detained.", "Nine people were injured.", False),
+    ],
+)
+def test_counts_of_the_same_thing_differ_only_when_they_cannot_both_be_true(
+    one: str, other: str, differ: bool
+) -> None:
+    (a,) = count_claims(passage("a:1", "a", one))
+    (b,) = count_claims(passage("b:1", "b", other))
+
+    assert disagree(a, b) is differ
+
+
+def test_counts_told_among_events_days_apart_are_different_events() -> None:
+    (raid,) = count_claims(passage("a:1", "a", "Seven people were detained.", date(2024, 6, 30)))
+    (other,) = count_claims(passage("b:1", "b", "Nine people were detained.", date(2024, 6, 27)))
+
+    assert not disagree(raid, other)
+
+
+def test_one_source_and_one_speaker_never_disagrees_with_itself() -> None:
+    (a,) = count_claims(passage("a:1", "a", "Nine people were detained."))
+    (b,) = count_claims(passage("a:2", "a", "Ten people were detained."))
+
+    assert not disagree(a, b)
+
+
+def test_years_and_ages_are_not_counts() -> None:
+    assert not count_claims(passage("a:1", "a", "In 2001 people were detained."))
+    assert not count_claims(passage("a:1", "a", "It took three years of talks."))
+
+
+def test_the_harbour_story_disputes_are_found_across_the_whole_base(harbour_db: Path) -> None:
+    db = connect(harbour_db)
+    try:
+        disputes = ClaimIndex(db).disputes()
+    finally:
+        db.conn.close()
+
+    kinds = {group[0].kind: {c.words for c in group} for group in disputes}
+    assert kinds[COUNT] == {"arrested twelve people", "40 people were arrested"}
+    assert kinds[ROLE] == {"The harbour master", "The port's chief engineer"}
+    assert kinds[DATE] == {"on Saturday", "1 March"}
+    # The general secretary is called the same by both outlets: no dispute about Tomas Berg.
+    assert not any("general secretary" in c.words for g in disputes for c in g)
+
+
+def test_an_answer_lists_every_other_version_with_its_source(harbour_db: Path) -> None:
+    engine = AnswerEngine(harbour_db, min_confidence=0.0)
+
+    answer = engine.ask("how many people were arrested at the picket line?")
+
+    quotes = {answer.quote, *(c.quote for c in answer.conflicts)}
+    assert any("twelve people" in (q or "") for q in quotes)
+    assert any("40 people" in (q or "") for q in quotes)
+    assert {c.source.id for c in answer.conflicts}.isdisjoint(
+        {answer.source.id if answer.source else ""}
+    )
+    assert "Sources differ:" in format_text(answer)
+
+
+def test_a_title_given_differently_is_shown_for_a_question_about_the_person(
+    harbour_db: Path,
+) -> None:
+    engine = AnswerEngine(harbour_db, min_confidence=0.0)
+
+    answer = engine.ask("who closed the container quay?")
+
+    shown = " ".join([answer.quote or "", *(c.quote for c in answer.conflicts)])
+    assert "harbour master" in shown and "chief engineer" in shown
+    assert all(c.differs for c in answer.conflicts)
+
+
+def test_only_disagreements_on_what_is_asked_are_shown() -> None:
+    assert kinds_asked("how_many", ["how", "many"]) == {COUNT}
+    assert kinds_asked("when", ["when"]) == {DATE}
+    assert ROLE not in kinds_asked("yes_no", ["is", "the", "quay", "closed"])
+    assert ROLE in kinds_asked("yes_no", ["is", "she", "the", "harbour", "master"])
+
+
+def test_ask_json_gains_conflicts_with_quote_source_attribution_and_passage(
+    harbour_db: Path,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "factbot", "--db", str(harbour_db), "ask", "--json", "-"],
+        input="how many people were arrested at the picket line?\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answer = json.loads(result.stdout)
+
+    assert answer["source"]["published"] in ("2024-03-04", "2024-03-06")
+    assert answer["conflicts"], answer
+    for version in answer["conflicts"]:
+        assert set(version) >= {"quote", "source", "attribution", "passage_id"}
+        assert version["source"]["published"]
