@@ -34,15 +34,18 @@ import sqlite_utils
 
 from factbot.build import insert_fact
 from factbot.errors import DatabaseError, InputError, KnowledgeError, PermissionDenied
-from factbot.ingest import add_source as ingest_source
 from factbot.ingest import (
+    ArticleMeta,
+    IngestReport,
     bump_revision,
+    ingest_paths,
     link_entities,
     passage_texts,
     refresh_term_stats,
     slug,
     update_term_stats,
 )
+from factbot.ingest import add_source as ingest_source
 from factbot.knowledge import SOURCE_FIELDS, FactRecord, read_source
 from factbot.meaning import encode_ahead
 from factbot.models import Source
@@ -459,6 +462,100 @@ def add_source(base: FactBase, actor: Actor, draft: SourceDraft, reason: str) ->
         )
         bump_revision(db)
     return change
+
+
+EDITABLE_SOURCE_FIELDS = ("outlet", "title", "url", "published", "author", "photo_credit")
+
+
+@dataclass(frozen=True)
+class SourcePatch:
+    """Metadata to fill in or correct later; None leaves a field as it is, "" empties it."""
+
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    photo_credit: str | None = None
+
+
+def edit_source(
+    base: FactBase, actor: Actor, source_id: str, patch: SourcePatch, reason: str
+) -> Change:
+    """Fill in or correct a source's metadata (the article as received may have given none).
+
+    Only what the maintainer gives changes; the text and its passages never do. The change is
+    in the history with the values before and after, and `revert` puts the old ones back.
+    """
+    require_maintainer(actor)
+    reason = clean_reason(reason)
+    with base.write() as db:
+        before = _source_meta(db, source_id)
+        after = dict(before)
+        for name in EDITABLE_SOURCE_FIELDS:
+            value = getattr(patch, name)
+            if value is not None:
+                after[name] = clean_text(name.replace("_", " "), value, MAX_NAME_CHARS, one_line=True)
+        if after == before:
+            raise InputError(f"Nothing to change: source {source_id!r} already has those values.")
+        text = get_source_text(db, source_id) or ""
+        check_source_document(Source(id=source_id, **after), text)
+        _write_source_meta(db, source_id, after)
+        change = record_change(db, actor, "source.edit", f"source:{source_id}", before, after, reason)
+        bump_revision(db)
+    return change
+
+
+def _source_meta(db: sqlite_utils.Database, source_id: str) -> dict[str, Any]:
+    row = db.execute(
+        f"SELECT {', '.join(EDITABLE_SOURCE_FIELDS)} FROM sources WHERE id = ?", [source_id]
+    ).fetchone()
+    if row is None:
+        raise InputError(f"Unknown source {source_id!r}. See `factbot source list`.")
+    return {name: (value or None) for name, value in zip(EDITABLE_SOURCE_FIELDS, row, strict=True)}
+
+
+def _write_source_meta(db: sqlite_utils.Database, source_id: str, meta: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in EDITABLE_SOURCE_FIELDS)
+    db.execute(
+        f"UPDATE sources SET {assignments} WHERE id = ?",
+        [*(meta.get(name) for name in EDITABLE_SOURCE_FIELDS), source_id],
+    )
+
+
+@dataclass(frozen=True)
+class AddedArticle:
+    """One file added: where its text went, and the history's entry (None if already stored)."""
+
+    path: Path
+    source_id: str
+    passages: int
+    change: Change | None
+
+
+def add_articles(
+    db_path: Path, actor: Actor, paths: Sequence[Path], meta: ArticleMeta, reason: str | None = None
+) -> list[AddedArticle]:
+    """Add article files (all or none), each with its front matter's metadata under the
+    command line's, each recorded in the history as a `source.add` that `revert` undoes.
+
+    The one way the CLI adds an article (`factbot ingest`, and its other name `factbot source
+    add`); it also starts a base from nothing when `db_path` does not exist, as `ingest` has.
+    """
+    require_maintainer(actor)
+    why = clean_reason(reason) if reason else "added with `factbot ingest`"
+    changes: dict[str, Change] = {}
+
+    def record(db: sqlite_utils.Database, report: IngestReport) -> None:
+        state = _source_state(db, report.source_id)
+        target = f"source:{report.source_id}"
+        changes[report.source_id] = record_change(db, actor, "source.add", target, None, state, why)
+
+    reports = ingest_paths(db_path, paths, meta=meta, record=record)
+    return [
+        AddedArticle(path, r.source_id, r.passages, changes.get(r.source_id))
+        for path, r in zip(paths, reports, strict=True)
+    ]
 
 
 def _source_state(db: sqlite_utils.Database, source_id: str) -> dict[str, Any]:
@@ -943,6 +1040,10 @@ def _revert_aliases(
 def _revert_source(
     db: sqlite_utils.Database, original: Change, source_id: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    if original.action == "source.edit" or (
+        original.action == "revert" and "active" not in (original.after or {})
+    ):
+        return _revert_source_meta(db, original, source_id)
     current = _source_state(db, source_id)
     wanted = list((original.before or {}).get("active", []))
     concerned = set(wanted) | set((original.after or {}).get("active", []))
@@ -958,6 +1059,22 @@ def _revert_source(
         db.execute("UPDATE passages SET status = ? WHERE id = ?", [status, passage_id])
     refresh_term_stats(db)
     return {"active": retire_ids}, {"active": restore_ids}
+
+
+def _revert_source_meta(
+    db: sqlite_utils.Database, original: Change, source_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Put back the metadata a `source edit` (or the revert of one) replaced."""
+    current = _source_meta(db, source_id)
+    if current != original.after:
+        raise InputError(_conflict(db, original))
+    desired = dict(original.before or {})
+    if desired == current:
+        raise InputError(
+            f"Nothing to revert: source {source_id!r} is already as before change {original.id}."
+        )
+    _write_source_meta(db, source_id, desired)
+    return current, desired
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -123,7 +123,16 @@ def load_knowledge(root: Path) -> Knowledge:
 
 def read_source(path: Path) -> SourceDocument:
     """Parse one source file: optional front matter, then the body kept byte for byte."""
-    text = _read_text(path)
+    return parse_source(_read_text(path), path)
+
+
+def parse_source(text: str, path: Path, default_id: str | None = None) -> SourceDocument:
+    """A source's text split into front matter (`SOURCE_FIELDS`) and the verbatim body.
+
+    One parser for `factbot build` and for adding an article, so a file that builds adds the
+    same way: its metadata stored, its front matter never indexed, a file with no body refused.
+    Without an `id` in the front matter the id is `default_id`, else the file name.
+    """
     meta: dict[str, str | None] = {name: None for name in SOURCE_FIELDS}
     body, body_line = text, 1
     lines = text.split("\n")
@@ -135,7 +144,7 @@ def read_source(path: Path) -> SourceDocument:
             _parse_meta_line(path, number, line, meta)
         body = "\n".join(lines[closing + 1 :])
         body_line = closing + 2
-    source_id = meta.pop("id") or path.stem
+    source_id = meta.pop("id") or default_id or path.stem
     if not _ID.match(source_id):
         raise KnowledgeError(
             path, 2, f"source id {source_id!r} must be lowercase letters, digits, '.', '_' or '-'"
