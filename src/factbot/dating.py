@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import sqlite_utils
@@ -255,35 +255,36 @@ def passage_dates(
         for row in db.execute("SELECT id, published FROM sources").fetchall()
     }
     years = story_years(sources.values())
-    wanted = set(source_ids) if source_ids is not None else set(sources)
+    wanted = sorted(set(source_ids) if source_ids is not None else set(sources))
     by_source: dict[str, list[tuple[str, str]]] = {}
-    for passage_id, source_id, text in db.execute(
-        "SELECT id, source_id, text FROM passages WHERE kind = 'sentence' ORDER BY source_id, start"
-    ).fetchall():
-        if source_id in wanted:
-            by_source.setdefault(source_id, []).append((passage_id, text))
+    facts: list[tuple[str, str, int, str]] = []
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        for passage_id, source_id, kind, start, text in db.execute(
+            "SELECT id, source_id, kind, start, text FROM passages "
+            f"WHERE source_id IN ({','.join('?' * len(chunk))}) ORDER BY source_id, start",
+            chunk,
+        ).fetchall():
+            if kind == "sentence":
+                by_source.setdefault(source_id, []).append((passage_id, text))
+            else:
+                facts.append((passage_id, source_id, int(start or 0), text))
     dated: dict[str, PassageDate] = {}
     for source_id, passages in by_source.items():
         for found in date_passages(passages, sources.get(source_id), years):
             dated[found.passage_id] = found
     # Curated facts are quotes of a sentence: they carry that sentence's dates.
-    for passage_id, source_id, start, text in db.execute(
-        "SELECT id, source_id, start, text FROM passages WHERE kind != 'sentence'"
-    ).fetchall():
-        if source_id not in wanted:
-            continue
-        sentence = _sentence_at(db, source_id, int(start or 0))
+    for passage_id, source_id, start, text in facts:
+        sentence = _sentence_at(db, source_id, start)
         base = dated.get(sentence) if sentence else None
-        own = event_date(text, sources.get(source_id), None, years)
+        published = sources.get(source_id)
+        own = event_date(text, published, None, years)
         if own:
-            dated[passage_id] = PassageDate(passage_id, sources.get(source_id), *own)
+            dated[passage_id] = PassageDate(passage_id, published, *own)
         elif base is not None:
-            dated[passage_id] = PassageDate(
-                passage_id, base.published, base.event, base.precision, base.event_text,
-                base.inferred_year, base.scene,
-            )  # fmt: skip
+            dated[passage_id] = replace(base, passage_id=passage_id)
         else:
-            dated[passage_id] = PassageDate(passage_id, sources.get(source_id))
+            dated[passage_id] = PassageDate(passage_id, published)
     return dated
 
 

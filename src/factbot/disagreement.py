@@ -27,8 +27,8 @@ from datetime import date
 import sqlite_utils
 
 from factbot.dating import DAY, passage_dates, reported_on
+from factbot.models import Entity
 from factbot.roles import Mention, alias_words, could_be_person, mentions, roles_in
-from factbot.store import list_entities
 from factbot.text import STOPWORDS, stem, words
 
 COUNT, ROLE, DATE = "count", "role", "date"
@@ -80,6 +80,7 @@ _VAGUE_ROLES = frozenset(
     mother nephew niece""".split()
 )
 _ROLE_FILLER = frozenset("the its his her their a an our then now later also".split())
+_LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 _EVENT_VERB = re.compile(r"^[a-z]{3,}(?:ed|en|wn|ought|ught)$")
 
 
@@ -376,14 +377,13 @@ class ClaimIndex:
         synonyms = {str(t): int(g) for t, g in db.execute("SELECT term, group_id FROM synonyms")}
         dates = passage_dates(db, {str(row[1]) for row in rows})
         links = _links(db, [str(row[0]) for row in rows])
-        linked = {e for found in links.values() for e in found}
-        entities = [e for e in list_entities(db) if e.id in linked]
+        entities = _entities(db, sorted({e for found in links.values() for e in found}))
         kinds = {e.id: e.kind for e in entities}
-        common = frozenset(str(w) for (w,) in db.execute("SELECT word FROM vocabulary"))
+        # Words the texts write in lower case: a one-word alias that is one of them ("Security")
+        # is not looked for (roles.alias_words).
+        common = frozenset(w for row in rows for w in _LOWERCASE_WORD.findall(row[2]))
         people = [
-            (e.id, alias_words(e, common))
-            for e in entities
-            if e.kind == "person" or could_be_person(e)
+            (e.id, alias_words(e, common)) for e in entities if e.kind == "person" or could_be_person(e)
         ]
         self.quotes: dict[str, str] = {}
         self.sources: dict[str, str] = {}
@@ -467,19 +467,51 @@ class ClaimIndex:
         return []
 
     def disputes(self) -> list[list[Claim]]:
-        """Every group of claims about one thing in which sources disagree (for summaries)."""
-        everything = [claim for claims in self.claims.values() for claim in claims]
+        """Every thing the sources disagree about, as all the claims made about it (agreeing
+        ones too, so a who's who can list each version with every source that gives it)."""
+        buckets: dict[tuple[str, str], list[Claim]] = {}
+        for claims in self.claims.values():
+            for claim in claims:
+                buckets.setdefault((claim.kind, claim.about[0]), []).append(claim)
         disputes: list[list[Claim]] = []
-        for claim in everything:
-            others = [other for other in everything if disagree(claim, other)]
-            if not others:
-                continue
-            group = [claim, *others]
-            if not any(
-                {c.passage_id for c in group} <= {c.passage_id for c in d} for d in disputes
-            ):
-                disputes.append(group)
+        for bucket in buckets.values():
+            for group in _groups(bucket):
+                if any(disagree(a, b) for i, a in enumerate(group) for b in group[i + 1 :]):
+                    disputes.append(group)
         return disputes
+
+
+def same_thing(a: Claim, b: Claim) -> bool:
+    """Whether two claims are about the same thing (whatever values they give)."""
+    if a.kind != b.kind or a.about[0] != b.about[0]:
+        return False
+    if a.kind == DATE:
+        return bool(set(a.about[1:]) & set(b.about[1:])) and not (
+            _later_event(a, b) or _later_event(b, a)
+        )
+    if a.kind == COUNT:
+        return a.about == b.about and not _different_days(a, b)
+    return a.about == b.about
+
+
+def _groups(claims: list[Claim]) -> list[list[Claim]]:
+    """Claims joined when about the same thing, directly or through another claim."""
+    parent = list(range(len(claims)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(claims):
+        for j in range(i + 1, len(claims)):
+            if same_thing(a, claims[j]):
+                parent[root(j)] = root(i)
+    grouped: dict[int, list[Claim]] = {}
+    for i, claim in enumerate(claims):
+        grouped.setdefault(root(i), []).append(claim)
+    return list(grouped.values())
 
 
 def _active_passages(
@@ -492,6 +524,25 @@ def _active_passages(
     for i in range(0, len(passage_ids), 500):
         chunk = passage_ids[i : i + 500]
         found += db.execute(f"{query} AND id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+    return found
+
+
+def _entities(db: sqlite_utils.Database, entity_ids: list[str]) -> list[Entity]:
+    """The entities with these ids and their spellings (not the whole table: an answer reads
+    only those its passages mention)."""
+    found: list[Entity] = []
+    for i in range(0, len(entity_ids), 500):
+        chunk = entity_ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        aliases: dict[str, list[str]] = {}
+        for entity_id, alias in db.execute(
+            f"SELECT entity_id, alias FROM aliases WHERE entity_id IN ({marks}) ORDER BY rowid", chunk
+        ):
+            aliases.setdefault(str(entity_id), []).append(str(alias))
+        for entity_id, name, kind, description in db.execute(
+            f"SELECT id, name, kind, description FROM entities WHERE id IN ({marks}) ORDER BY id", chunk
+        ):
+            found.append(Entity(entity_id, name, kind, description, tuple(aliases.get(entity_id, ()))))
     return found
 
 
