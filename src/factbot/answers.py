@@ -263,24 +263,9 @@ class AnswerEngine:
             return self._abstain(text, analysed.intent, entities, ranking.confidence)
         candidates = ranking.candidates
         sources = self._sources({c.source_id for c in candidates})
-        best: Candidate = candidates[0]
-        earlier: tuple[Candidate, ...] = ()
-        if asks_about_present(text):
-            links = self._links([c.passage_id for c in candidates])
-            asked = frozenset(entities)
-            choice = prefer_latest(
-                candidates,
-                published=lambda source_id: parse_day(sources[source_id].published),
-                about=lambda c: (
-                    frozenset(links.get(c.passage_id, ())) & asked
-                    if asked
-                    else frozenset(links.get(c.passage_id, ()))
-                ),
-                min_share=RELATED_MIN_SHARE,
-            )
-            best, earlier = choice.answer, choice.replaces
-        asked = kinds_asked(analysed.intent, analysed.words)
-        conflicts = self._conflicts(best, candidates, entities, sources, asked)
+        best, earlier = self._latest_if_asked(text, candidates, entities, sources)
+        kinds = kinds_asked(analysed.intent, analysed.words)
+        conflicts = self._conflicts(best, candidates, entities, sources, kinds)
         earlier = tuple(c for c in earlier if c.passage_id not in {v.passage_id for v in conflicts})
         shown = {c.passage_id for c in earlier} | {v.passage_id for v in conflicts}
         ordered = (best, *(c for c in candidates if c is not best and c.passage_id not in shown))
@@ -301,6 +286,32 @@ class AnswerEngine:
             earlier=tuple(self._related_view(c, sources) for c in earlier),
             conflicts=conflicts,
         )
+
+    def _latest_if_asked(
+        self,
+        text: str,
+        candidates: tuple[Candidate, ...],
+        entities: tuple[str, ...],
+        sources: dict[str, Source],
+    ) -> tuple[Candidate, tuple[Candidate, ...]]:
+        """The passage to answer with and the earlier ones it replaces: for a question about
+        the present, the latest source's among the strong passages on the same people."""
+        if not asks_about_present(text):
+            return candidates[0], ()
+        links = self._links([c.passage_id for c in candidates])
+        asked = frozenset(entities)
+
+        def about(candidate: Candidate) -> frozenset[str]:
+            linked = frozenset(links.get(candidate.passage_id, ()))
+            return linked & asked if asked else linked
+
+        choice = prefer_latest(
+            candidates,
+            published=lambda source_id: parse_day(sources[source_id].published),
+            about=about,
+            min_share=RELATED_MIN_SHARE,
+        )
+        return choice.answer, choice.replaces
 
     @staticmethod
     def _related_view(candidate: Candidate, sources: dict[str, Source]) -> Related:
