@@ -23,12 +23,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from factbot.answers import AnswerEngine
-from factbot.build import build_fact_base
-from factbot.ingest import ingest_paths
-from factbot.segment import segment
+from factbot.answering.answers import AnswerEngine
+from factbot.index.ingest import ingest_paths
+from factbot.knowledge.build import build_fact_base
+from factbot.language.segment import segment
+from factbot.language.text import words
 from factbot.settings import REPO_ROOT
-from factbot.text import words
 
 SQUAD_DIR = REPO_ROOT.parent / "shared" / "bench" / "squad-public"
 INCIDENT_QUESTIONS = REPO_ROOT / "bench" / "incident_questions.jsonl"

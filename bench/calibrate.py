@@ -35,9 +35,7 @@ from accuracy import (
     rule_threshold,
 )
 
-from factbot.build import build_fact_base
-from factbot.ingest import ingest_paths
-from factbot.matcher import (
+from factbot.answering.matcher import (
     ANSWERABILITY_SHARE,
     CONFIDENCE_WEIGHTS,
     RANK_WEIGHTS,
@@ -48,8 +46,10 @@ from factbot.matcher import (
     unknown_share,
     weighted,
 )
+from factbot.index.ingest import ingest_paths
+from factbot.knowledge.build import build_fact_base
 from factbot.settings import REPO_ROOT
-from factbot.store import connect
+from factbot.store.database import connect
 
 FOLDS = ({"Normans", "Huguenot", "Steam_engine"}, {"1973_oil_crisis", "Computational_complexity_theory", "European_Union_law"})
 # The incident questions are the product's own domain: each counts as this many SQuAD questions,

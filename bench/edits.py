@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources  # noqa: E402
 
 from factbot.editing import Actor, FactBase, history  # noqa: E402
-from factbot.export import rebuild  # noqa: E402
+from factbot.knowledge.export import rebuild  # noqa: E402
 from factbot.settings import REPO_ROOT  # noqa: E402
 
 FACT = "azerbaijan-protests-torture"
@@ -49,7 +49,7 @@ FACTBOT = str(Path(sys.executable).parent / "factbot")
 READER = """
 import sys, time, json
 from pathlib import Path
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 engine = AnswerEngine(Path(sys.argv[1]))
 question, fact = sys.argv[2], sys.argv[3]
 print("ready", flush=True)

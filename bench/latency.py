@@ -22,13 +22,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from factbot.answers import AnswerEngine
-from factbot.build import build_fact_base
-from factbot.ingest import add_source, finish_ingest
-from factbot.matcher import Matcher
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.matcher import Matcher
+from factbot.index.ingest import add_source, finish_ingest
+from factbot.knowledge.build import build_fact_base
 from factbot.models import Source
 from factbot.settings import REPO_ROOT
-from factbot.store import connect, migrate, transaction
+from factbot.store.database import connect, migrate, transaction
 
 INCIDENT_QUESTIONS = REPO_ROOT / "bench" / "incident_questions.jsonl"
 SYLLABLES = "ka ro mi ten sa vo li de nu pa ri to ma zel gor an is ur bel tan vik os".split()

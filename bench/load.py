@@ -36,7 +36,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from fakes import FakeDiscord, SentInteraction, start_bot  # noqa: E402
 
-from factbot.build import build_fact_base  # noqa: E402
+from factbot.knowledge.build import build_fact_base  # noqa: E402
 from factbot.settings import Settings  # noqa: E402
 
 QUESTIONS = (

@@ -35,12 +35,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.editing import Actor
 from factbot.errors import InputError
-from factbot.export import rebuild
+from factbot.index.sketch import use_cache_dir
+from factbot.knowledge.export import rebuild
 from factbot.settings import Settings
-from factbot.sketch import use_cache_dir
 
 from .errors import FactTree, MissingToken, StartupError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.build import build_fact_base
+from factbot.knowledge.build import build_fact_base
 from factbot.settings import REPO_ROOT
 
 KNOWLEDGE = REPO_ROOT / "knowledge"

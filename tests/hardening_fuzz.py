@@ -25,15 +25,15 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factbot.answers import Answer, AnswerEngine, Related
-from factbot.build import build_fact_base
+from factbot.answering.answers import Answer, AnswerEngine, Related
 from factbot.cli import cli
 from factbot.errors import DatabaseError, FactbotError, InputError, KnowledgeError
-from factbot.ingest import ingest_paths
-from factbot.knowledge import load_knowledge
+from factbot.index.ingest import ingest_paths
+from factbot.knowledge.build import build_fact_base
+from factbot.knowledge.files import load_knowledge
 from factbot.models import Source
 from factbot.settings import REPO_ROOT
-from factbot.store import connect, migrate
+from factbot.store.database import connect, migrate
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 SOURCE_ID = "trt-azerbaijan-russia-protests"

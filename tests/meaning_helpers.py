@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factbot.meaning import Encoder, default_encoder
+from factbot.index.meaning import Encoder, default_encoder
 
 
 def encoder() -> Encoder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from factbot.build import build_fact_base
+from factbot.knowledge.build import build_fact_base
 
 HARBOUR = Path(__file__).parent / "fixtures" / "harbour"
 

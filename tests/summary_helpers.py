@@ -6,10 +6,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from factbot.ingest import add_source, bump_revision, link_entities, refresh_term_stats
+from factbot.briefing.summary import Summary
+from factbot.index.ingest import add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.models import Source
-from factbot.store import connect, migrate, transaction
-from factbot.summary import Summary
+from factbot.store.database import connect, migrate, transaction
 
 REPO = Path(__file__).resolve().parent.parent
 SQUAD_ARTICLES = REPO.parent / "shared" / "bench" / "squad-public" / "articles"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import AnswerEngine, clean_question
+from factbot.answering.answers import AnswerEngine, clean_question
 from factbot.errors import DatabaseError, InputError
 
 
@@ -134,8 +134,8 @@ def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
 def test_follow_up_checks_run_once_per_revision_of_the_base(
     built_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from factbot.answering.matcher import Matcher
     from factbot.editing import Actor, FactBase, retire
-    from factbot.matcher import Matcher
 
     ranked: list[str] = []
     real_rank = Matcher.rank

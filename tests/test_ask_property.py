@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.errors import InputError
 
 QUESTION_PIECES = st.sampled_from(

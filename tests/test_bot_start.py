@@ -16,7 +16,7 @@ from fakes import FakeDiscord, start_bot
 
 from bot.app import FactBot, ShardedFactBot, _startup_errors, create_bot, invite_url, sync_only
 from bot.errors import StartupError
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.cli import cli
 from factbot.settings import Settings
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from factbot.build import build_fact_base
 from factbot.errors import KnowledgeError
-from factbot.store import connect, schema_version
+from factbot.knowledge.build import build_fact_base
+from factbot.store.database import connect, schema_version
 
 
 def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:

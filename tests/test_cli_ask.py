@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.settings import REPO_ROOT
 
 SQUAD_ARTICLES = REPO_ROOT.parent / "shared" / "bench" / "squad-public" / "articles"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from factbot.backup import KEEP_AUTOMATIC, automatic_backup, backup_database
 from factbot.editing import Actor, FactBase, retire
 from factbot.errors import DatabaseError, InputError
+from factbot.store.backup import KEEP_AUTOMATIC, automatic_backup, backup_database
 
 
 def test_backup_holds_the_latest_committed_change(built_db: Path, tmp_path: Path) -> None:

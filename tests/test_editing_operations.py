@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.editing import (
     MAX_SOURCE_BYTES,
     Actor,
@@ -28,7 +28,7 @@ from factbot.editing import (
     retire,
 )
 from factbot.errors import InputError
-from factbot.ingest import link_entities, refresh_term_stats
+from factbot.index.ingest import link_entities, refresh_term_stats
 
 SOURCE = "trt-azerbaijan-russia-protests"
 TORTURE = "azerbaijan-protests-torture"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from factbot.answering.gaps import top_gaps
 from factbot.editing import (
     Actor,
     FactBase,
@@ -23,7 +24,6 @@ from factbot.editing import (
     revert,
 )
 from factbot.errors import PermissionDenied
-from factbot.gaps import top_gaps
 
 ROLE = "factbot-maintainer"
 STRANGER = Actor.discord(42, "mallory", roles=["member", "123"], maintainer_role=ROLE)

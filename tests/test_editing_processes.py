@@ -23,7 +23,7 @@ FACTBOT = str(Path(sys.executable).parent / "factbot")
 READER = """
 import sys, time, json
 from pathlib import Path
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 engine = AnswerEngine(Path(sys.argv[1]))
 question, watched = sys.argv[2], sys.argv[3]
 assert engine.ask(question).passage_id == watched
@@ -57,6 +57,13 @@ def test_two_processes_editing_at_once_lose_no_change(built_db: Path) -> None:
 def test_kill_during_a_change_leaves_it_wholly_there_or_wholly_absent(built_db: Path) -> None:
     for delay in (0.4, 0.75, 1.1):
         worker = python(CRASHER, built_db)
+        assert worker.stdout is not None
+        # Count the delay from the first committed change, not from launch: loading the meaning
+        # model on a busy machine can take longer than any delay, and then nothing is ever killed
+        # mid-change. Later changes take a tenth of a second, so the kill lands inside one.
+        for line in worker.stdout:
+            if line.startswith("done"):
+                break
         time.sleep(delay)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()

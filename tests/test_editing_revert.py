@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.editing import (
     Actor,
     FactBase,

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.gaps import GapPolicy, record_gap
 from factbot.editing import (
     Actor,
     FactBase,
@@ -29,8 +30,7 @@ from factbot.editing import (
     retire,
 )
 from factbot.errors import InputError, KnowledgeError
-from factbot.export import export_knowledge, pending_edits, rebuild, toml_string
-from factbot.gaps import GapPolicy, record_gap
+from factbot.knowledge.export import export_knowledge, pending_edits, rebuild, toml_string
 from factbot.settings import REPO_ROOT
 
 EDITOR = Actor.os_user("alice")

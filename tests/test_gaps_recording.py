@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import Answer, AnswerEngine
+from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.gaps import GapPolicy, GapRecorder, record_gap, top_gaps
 from factbot.editing import Actor, FactBase
-from factbot.gaps import GapPolicy, GapRecorder, record_gap, top_gaps
 
 EDITOR = Actor.os_user("alice")
 UNANSWERED = "What did the pope say about football?"

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from hardening_fuzz import KNOWLEDGE, TARGETS, run_target
 
-from factbot.build import build_fact_base
 from factbot.errors import InputError, KnowledgeError
-from factbot.ingest import MAX_DOCUMENT_CHARS, ingest_paths
-from factbot.knowledge import MAX_SOURCE_BYTES, load_knowledge
+from factbot.index.ingest import MAX_DOCUMENT_CHARS, ingest_paths
+from factbot.knowledge.build import build_fact_base
+from factbot.knowledge.files import MAX_SOURCE_BYTES, load_knowledge
 
 # Examples per target in the test suite: enough to catch the common failures in seconds; the
 # long runs are bench/fuzz.py's job.

@@ -28,15 +28,15 @@ from fakes.server import Handler
 from hardening_fuzz import TARGETS, run_target, unescaped_markup
 
 from bot.errors import DATABASE_FAILURE
-from factbot.answers import AnswerEngine
-from factbot.build import build_fact_base
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
 from factbot.cli import cli
 from factbot.editing import Actor, FactBase, SourceDraft, add_aliases, add_source, history
 from factbot.errors import InputError, KnowledgeError, PermissionDenied
-from factbot.export import export_knowledge, rebuild
-from factbot.gaps import GapPolicy, GapRecorder, top_gaps
-from factbot.ingest import ingest_paths
-from factbot.knowledge import load_knowledge
+from factbot.index.ingest import ingest_paths
+from factbot.knowledge.build import build_fact_base
+from factbot.knowledge.export import export_knowledge, rebuild
+from factbot.knowledge.files import load_knowledge
 from factbot.settings import REPO_ROOT, Settings
 
 SENTINEL = "SENTINEL-TOKEN.NEVER-SHOW-ME.0123456789abcdefghij"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import Answer, AnswerEngine
+from factbot.answering.answers import Answer, AnswerEngine
 from factbot.settings import REPO_ROOT
 
 QUESTIONS = [

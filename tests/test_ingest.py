@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from factbot.errors import InputError
-from factbot.ingest import ingest_paths
-from factbot.names import find_entities
-from factbot.segment import document_title, segment
-from factbot.speakers import speakers
-from factbot.store import connect
-from factbot.text import words
+from factbot.index.ingest import ingest_paths
+from factbot.language.names import find_entities
+from factbot.language.segment import document_title, segment
+from factbot.language.speakers import speakers
+from factbot.language.text import words
+from factbot.store.database import connect
 
 MARKDOWN = """# Port strike ends
 

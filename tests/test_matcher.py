@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answers import AnswerEngine
-from factbot.matcher import detect_intent
-from factbot.text import fold, words
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.matcher import detect_intent
+from factbot.language.text import fold, words
 
 
 @pytest.mark.parametrize(

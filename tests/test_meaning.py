@@ -14,18 +14,18 @@ import numpy as np
 import pytest
 from meaning_helpers import encoder
 
-import factbot.answers
-import factbot.ingest
-import factbot.matcher
-import factbot.meaning
-from factbot.answers import AnswerEngine
-from factbot.build import build_fact_base
+import factbot.answering.answers
+import factbot.answering.matcher
+import factbot.index.ingest
+import factbot.index.meaning
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.matcher import Matcher
 from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source, edit_fact
-from factbot.export import export_knowledge, rebuild
-from factbot.ingest import ingest_paths
-from factbot.matcher import Matcher
-from factbot.meaning import MODEL_ID, Encoder, from_blob
-from factbot.store import connect
+from factbot.index.ingest import ingest_paths
+from factbot.index.meaning import MODEL_ID, Encoder, from_blob
+from factbot.knowledge.build import build_fact_base
+from factbot.knowledge.export import export_knowledge, rebuild
+from factbot.store.database import connect
 
 TORTURE = "azerbaijan-protests-torture"
 EDITOR = Actor.os_user("editor")
@@ -132,7 +132,7 @@ def test_meaning_settles_a_question_that_words_leave_undecided(tmp_path: Path) -
     question = "What do the farmers in Gyumri want?"
     by_words = Matcher(connect(db, readonly=True), meaning=False)
     scores = [c.score for c in by_words.rank(by_words.analyse(question)).candidates]
-    assert factbot.matcher.undecided(scores), "the two passages share the question's words"
+    assert factbot.answering.matcher.undecided(scores), "the two passages share the question's words"
     matcher = Matcher(connect(db, readonly=True))
     best = matcher.rank(matcher.analyse(question)).candidates[0]
     assert "semantic" in best.features
@@ -158,7 +158,7 @@ def test_a_base_built_before_meaning_vectors_still_answers_by_words(built_db: Pa
 def test_without_the_encoder_answers_come_from_words(
     built_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(factbot.matcher, "default_encoder", lambda: None)
+    monkeypatch.setattr(factbot.answering.matcher, "default_encoder", lambda: None)
     engine = AnswerEngine(built_db, 0.0)
     by_words = Matcher(connect(built_db, readonly=True), meaning=False)
     for question in (
@@ -174,7 +174,7 @@ def test_prepare_loads_the_encoder_and_its_word_piece_table_before_the_first_que
     built_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loaded = []
-    monkeypatch.setattr(factbot.answers, "default_table", lambda: loaded.append("table"))
+    monkeypatch.setattr(factbot.answering.answers, "default_table", lambda: loaded.append("table"))
     AnswerEngine(built_db).prepare()
     assert loaded == ["table"]
 
@@ -205,8 +205,8 @@ def test_an_ingest_encodes_its_passages_before_it_takes_the_write_lock(
             return real.encode(text)
 
     recording = Recording()
-    monkeypatch.setattr(factbot.meaning, "default_encoder", lambda: recording)
-    real_transaction = factbot.ingest.transaction
+    monkeypatch.setattr(factbot.index.meaning, "default_encoder", lambda: recording)
+    real_transaction = factbot.index.ingest.transaction
 
     @contextlib.contextmanager
     def recorded_transaction(db: Any) -> Iterator[Any]:
@@ -214,7 +214,7 @@ def test_an_ingest_encodes_its_passages_before_it_takes_the_write_lock(
         with real_transaction(db) as inside:
             yield inside
 
-    monkeypatch.setattr(factbot.ingest, "transaction", recorded_transaction)
+    monkeypatch.setattr(factbot.index.ingest, "transaction", recorded_transaction)
     article = tmp_path / "report.md"
     article.write_text("# Report\n\nThe bridge reopened.\n\nTraffic was light.\n\nRain fell.\n")
     db = tmp_path / "base.db"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from factbot.answers import AnswerEngine
-from factbot.commonness import generality_factor
-from factbot.ingest import ingest_paths
-from factbot.matcher import Matcher
-from factbot.store import connect
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.matcher import Matcher
+from factbot.index.ingest import ingest_paths
+from factbot.language.commonness import generality_factor
+from factbot.store.database import connect
 
 
 def _base(tmp_path: Path, body: str) -> Path:

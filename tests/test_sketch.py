@@ -11,17 +11,17 @@ import numpy.typing as npt
 import pytest
 from meaning_helpers import encoder
 
-import factbot.sketch
-from factbot.matcher import (
+import factbot.index.sketch
+from factbot.answering.matcher import (
     ANSWERABILITY_WITHOUT_MEANING,
     Candidate,
     Matcher,
     answerability,
     combined_confidence,
 )
-from factbot.meaning import Encoder
-from factbot.sketch import compute_vectors, default_table, load_or_compute
-from factbot.store import connect
+from factbot.index.meaning import Encoder
+from factbot.index.sketch import compute_vectors, default_table, load_or_compute
+from factbot.store.database import connect
 
 
 class CountingCompute:
@@ -39,13 +39,13 @@ class CountingCompute:
 @pytest.fixture
 def counting_compute(monkeypatch: pytest.MonkeyPatch) -> CountingCompute:
     compute = CountingCompute()
-    monkeypatch.setattr(factbot.sketch, "compute_vectors", compute)
+    monkeypatch.setattr(factbot.index.sketch, "compute_vectors", compute)
     return compute
 
 
 def test_word_piece_vectors_come_out_the_same_whenever_they_are_computed() -> None:
-    first = compute_vectors(encoder(), size=2 * factbot.sketch.BATCH)
-    again = compute_vectors(encoder(), size=2 * factbot.sketch.BATCH)
+    first = compute_vectors(encoder(), size=2 * factbot.index.sketch.BATCH)
+    again = compute_vectors(encoder(), size=2 * factbot.index.sketch.BATCH)
     assert first.tobytes() == again.tobytes()
     table = default_table()
     assert table is not None
@@ -93,7 +93,7 @@ def test_an_unwritable_cache_folder_still_gives_a_table_for_this_process(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    with caplog.at_level(logging.WARNING, logger="factbot.sketch"):
+    with caplog.at_level(logging.WARNING, logger="factbot.index.sketch"):
         vectors = load_or_compute(encoder(), blocker / "table.npy")
     assert vectors.shape[0] == encoder().tokenizer.get_vocab_size()
     assert "could not keep the word-piece table" in caplog.text
@@ -103,13 +103,13 @@ def test_the_cache_folder_comes_from_settings_then_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("FACTBOT_CACHE_DIR", str(tmp_path / "from-env"))
-    factbot.sketch.use_cache_dir(None)
-    assert factbot.sketch.cache_dir() == tmp_path / "from-env"
-    factbot.sketch.use_cache_dir(tmp_path / "from-settings")
+    factbot.index.sketch.use_cache_dir(None)
+    assert factbot.index.sketch.cache_dir() == tmp_path / "from-env"
+    factbot.index.sketch.use_cache_dir(tmp_path / "from-settings")
     try:
-        assert factbot.sketch.cache_file().parent == tmp_path / "from-settings"
+        assert factbot.index.sketch.cache_file().parent == tmp_path / "from-settings"
     finally:
-        factbot.sketch.use_cache_dir(None)
+        factbot.index.sketch.use_cache_dir(None)
 
 
 def test_a_sketch_is_unit_length_and_leaves_out_stopwords_and_punctuation() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from story_helpers import build_harbour
 
-from factbot.answers import AnswerEngine, format_text
-from factbot.disagreement import (
+from factbot.answering.answers import AnswerEngine, format_text
+from factbot.index.disagreement import (
     COUNT,
     DATE,
     ROLE,
@@ -22,7 +22,7 @@ from factbot.disagreement import (
     disagree,
     kinds_asked,
 )
-from factbot.store import connect
+from factbot.store.database import connect
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,17 @@ from pathlib import Path
 import pytest
 from story_helpers import build_harbour
 
-from factbot.dating import DAY, MONTH, YEAR, PassageDate, date_passages, event_date, passage_dates
+from factbot.index.dating import (
+    DAY,
+    MONTH,
+    YEAR,
+    PassageDate,
+    date_passages,
+    event_date,
+    passage_dates,
+)
 from factbot.models import Source, format_day
-from factbot.store import connect
+from factbot.store.database import connect
 
 MONDAY = date(2024, 3, 4)
 

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from story_helpers import build_harbour
 
-from factbot.answers import AnswerEngine, format_text
-from factbot.recency import asks_about_present, prefer_latest
+from factbot.answering.answers import AnswerEngine, format_text
+from factbot.answering.recency import asks_about_present, prefer_latest
 
 
 @pytest.fixture(scope="module")

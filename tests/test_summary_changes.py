@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from summary_helpers import ingest_text, problems
 
-from factbot.build import insert_fact
+from factbot.briefing.summary import Summary, build_summary, parse_since
 from factbot.errors import InputError
-from factbot.ingest import bump_revision, link_entities, refresh_term_stats
-from factbot.knowledge import FactRecord
-from factbot.store import connect, get_source_text, transaction, utc_now
-from factbot.summary import Summary, build_summary, parse_since
+from factbot.index.ingest import bump_revision, link_entities, refresh_term_stats
+from factbot.knowledge.build import insert_fact
+from factbot.knowledge.files import FactRecord
+from factbot.store.database import connect, get_source_text, transaction, utc_now
 
 SEED = "trt-azerbaijan-russia-protests"
 RUSSIA_FACT = "russia-protests-unfriendly-actions"

@@ -9,8 +9,8 @@ import pytest
 import sqlite_utils
 from summary_helpers import problems
 
-from factbot.store import connect
-from factbot.summary import Summary, build_summary, render
+from factbot.briefing.summary import Summary, build_summary, render
+from factbot.store.database import connect
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from summary_helpers import SQUAD_ARTICLES, fresh_db, ingest_text, problems, seed_body
 
-from factbot.dates import anchor, reference_weekday, resolve, time_expressions
+from factbot.briefing.summary import build_summary
+from factbot.language.dates import anchor, reference_weekday, resolve, time_expressions
+from factbot.language.roles import affiliations, mentions, roles_in
 from factbot.models import Entity
-from factbot.roles import affiliations, mentions, roles_in
-from factbot.summary import build_summary
 
 ARTICLES = ["1973_oil_crisis.md", "Normans.md"]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from summary_helpers import SQUAD_ARTICLES, fresh_db, ingest_text
 
-from factbot import pages
-from factbot.pages import Block, EmbedLimits, EmbedPage, Message, PageSection, pack
-from factbot.store import connect
-from factbot.summary import Summary, build_summary, discord_pages, line_markdown
+from factbot.briefing import pages
+from factbot.briefing.pages import Block, EmbedLimits, EmbedPage, Message, PageSection, pack
+from factbot.briefing.summary import Summary, build_summary, discord_pages, line_markdown
+from factbot.store.database import connect
 
 TIGHT = EmbedLimits(
     title=20,

@@ -18,8 +18,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from factbot.answers import Answer, AnswerEngine
-from factbot.gaps import GapPolicy, GapRecorder
+from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.gaps import GapPolicy, GapRecorder
 
 from .. import render
 from ..app import FactBot

@@ -19,8 +19,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot import editing
+from factbot.answering.gaps import Gap, top_gaps
 from factbot.editing import Actor, Change, FactBase, FactDraft, FactPatch, PassageView
-from factbot.gaps import Gap, top_gaps
 
 from .. import render
 from ..app import FactBot

@@ -11,9 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from factbot.answers import AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.models import Source
-from factbot.store import list_sources
+from factbot.store.database import list_sources
 
 from .. import render
 from ..app import FactBot

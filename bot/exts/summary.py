@@ -4,7 +4,7 @@ Moderators only by default: members with Manage Messages in the channel, or with
 by FACTBOT_MODERATOR_ROLE. The command also declares `default_permissions(manage_messages=True)`
 so Discord hides it from everyone else until a server admin decides otherwise.
 
-Flow: `factbot.summary.build_summary` in the DB thread pool -> `discord_pages` (plain data within
+Flow: `factbot.briefing.summary.build_summary` in the DB thread pool -> `discord_pages` (plain data within
 Discord's limits) -> embeds -> an ephemeral preview with "Post in channel" and "Discard". Posting
 sends exactly the previewed pages to the channel with mentions disabled and, if asked, pins the
 first message. The preview lives in memory for `PREVIEW_TIMEOUT`: a restart only costs the
@@ -21,10 +21,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from factbot.answers import AnswerEngine
-from factbot.pages import Message
+from factbot.answering.answers import AnswerEngine
+from factbot.briefing.pages import Message
+from factbot.briefing.summary import LENGTHS, Summary, build_summary, discord_pages, parse_since
 from factbot.settings import Settings
-from factbot.summary import LENGTHS, Summary, build_summary, discord_pages, parse_since
 
 from ..app import FactBot
 from ..checks import has_role, in_allowed_channels
@@ -87,7 +87,7 @@ def header(summary: Summary, part: int, parts: int) -> str:
 
 
 def embeds_for(message: Message) -> list[discord.Embed]:
-    """One page of plain data as embeds; the sizes were already fitted by `factbot.pages`."""
+    """One page of plain data as embeds; the sizes were already fitted by `factbot.briefing.pages`."""
     embeds = []
     for page in message:
         embed = discord.Embed(

@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 
 import click
 
-from factbot.answers import AnswerEngine, format_text
-from factbot.backup import backup_database
+from factbot.answering.answers import AnswerEngine, format_text
+from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
+from factbot.briefing.summary import FORMATS, LENGTHS, build_summary, parse_since, render
 from factbot.editing import (
     Actor,
     Change,
@@ -43,13 +44,12 @@ from factbot.editing import (
     revert,
 )
 from factbot.errors import FactbotError, InputError
-from factbot.export import export_knowledge, rebuild
-from factbot.gaps import GapPolicy, GapRecorder, top_gaps
-from factbot.ingest import ArticleMeta
+from factbot.index.ingest import ArticleMeta
+from factbot.index.sketch import use_cache_dir
+from factbot.knowledge.export import export_knowledge, rebuild
 from factbot.settings import Settings, load_settings
-from factbot.sketch import use_cache_dir
-from factbot.store import database_error, get_source_text
-from factbot.summary import FORMATS, LENGTHS, build_summary, parse_since, render
+from factbot.store.backup import backup_database
+from factbot.store.database import database_error, get_source_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -24,13 +24,13 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from factbot.answers import attribution_for
-from factbot.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
+from factbot.answering.answers import attribution_for
+from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import DatabaseError, InputError
+from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
+from factbot.language.roles import affiliations, alias_words, could_be_person, mentions, roles_in
 from factbot.models import Entity, Source
-from factbot.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
-from factbot.roles import affiliations, alias_words, could_be_person, mentions, roles_in
-from factbot.store import list_entities, source_from_row
+from factbot.store.database import list_entities, source_from_row
 
 Length = Literal["short", "full"]
 Format = Literal["text", "markdown", "json"]

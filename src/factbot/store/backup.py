@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from factbot.errors import DatabaseError, InputError
-from factbot.store import connect
+from factbot.store.database import connect
 
 log = logging.getLogger(__name__)
 

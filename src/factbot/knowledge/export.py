@@ -28,8 +28,6 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.backup import automatic_backup, save_unreadable
-from factbot.build import SYNONYMS_FILE_KEY, BuildReport, build_fact_base
 from factbot.editing import (
     Actor,
     FactBase,
@@ -38,10 +36,18 @@ from factbot.editing import (
     require_maintainer,
 )
 from factbot.errors import DatabaseError, InputError, KnowledgeError
-from factbot.ingest import add_source, bump_revision, link_entities, refresh_term_stats
-from factbot.knowledge import EntityRecord, FactRecord, Knowledge, load_knowledge, read_source
-from factbot.store import DatabaseUnavailable, meta_value, migrate, set_meta, source_from_row
-from factbot.text import words
+from factbot.index.ingest import add_source, bump_revision, link_entities, refresh_term_stats
+from factbot.knowledge.build import SYNONYMS_FILE_KEY, BuildReport, build_fact_base
+from factbot.knowledge.files import EntityRecord, FactRecord, Knowledge, load_knowledge, read_source
+from factbot.language.text import words
+from factbot.store.backup import automatic_backup, save_unreadable
+from factbot.store.database import (
+    DatabaseUnavailable,
+    meta_value,
+    migrate,
+    set_meta,
+    source_from_row,
+)
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import sqlite_utils
 
-from factbot.store import meta_value, set_meta
+from factbot.store.database import meta_value, set_meta
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ MODEL_META_KEY = "meaning_model"
 # The model was trained on up to 128 word pieces; a longer passage is read up to there.
 MAX_TOKENS = 128
 DIMENSIONS = 384
-TOKENIZER_FILE = Path(__file__).parent / "data" / "minilm_tokenizer.json"
+TOKENIZER_FILE = Path(__file__).parent.parent / "data" / "minilm_tokenizer.json"
 # Passage vectors computed in this process, by text: rebuilding a base or building several from
 # the same knowledge (tests, benchmarks) encodes each passage once. Questions are not cached.
 CACHE_SIZE = 20_000

@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from factbot.meaning import MODEL_SHA256, Encoder, Vector, default_encoder
-from factbot.text import STOPWORDS
+from factbot.index.meaning import MODEL_SHA256, Encoder, Vector, default_encoder
+from factbot.language.text import STOPWORDS
 
 log = logging.getLogger(__name__)
 

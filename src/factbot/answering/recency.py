@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, Protocol, TypeVar
 
-from factbot.text import fold
+from factbot.language.text import fold
 
 # Words that ask how things stand now (English, then Russian and Azerbaijani, folded to ASCII).
 _PRESENT_CUES = re.compile(

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from factbot.text import STOPWORDS, Span
+from factbot.language.text import STOPWORDS, Span
 
 _ORG_WORDS = frozenset(
     """

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from factbot.language.text import STOPWORDS, words
 from factbot.models import Entity
-from factbot.text import STOPWORDS, words
 
 # Titles may be capitalised ("Prime Minister", "Secretary of State"); the other role nouns count
 # only in lower case, since "National" or "General" in capitals usually starts a proper name.

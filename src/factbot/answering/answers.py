@@ -20,16 +20,16 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.dates import parse_day
-from factbot.disagreement import ClaimIndex, kinds_asked
+from factbot.answering.matcher import Candidate, Matcher
+from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
-from factbot.matcher import Candidate, Matcher
-from factbot.meaning import default_encoder
+from factbot.index.disagreement import ClaimIndex, kinds_asked
+from factbot.index.meaning import default_encoder
+from factbot.index.sketch import default_table
+from factbot.language.dates import parse_day
 from factbot.models import Source
-from factbot.recency import asks_about_present, prefer_latest
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
-from factbot.sketch import default_table
-from factbot.store import (
+from factbot.store.database import (
     connect,
     database_error,
     require_schema,

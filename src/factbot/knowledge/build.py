@@ -14,10 +14,17 @@ from pathlib import Path
 
 import sqlite_utils
 
-from factbot.ingest import add_entity, add_source, bump_revision, link_entities, refresh_term_stats
-from factbot.knowledge import FactRecord, Knowledge, load_knowledge
+from factbot.index.ingest import (
+    add_entity,
+    add_source,
+    bump_revision,
+    link_entities,
+    refresh_term_stats,
+)
+from factbot.knowledge.files import FactRecord, Knowledge, load_knowledge
+from factbot.language.text import index_columns, terms
 from factbot.models import Source
-from factbot.store import (
+from factbot.store.database import (
     connect,
     migrate,
     record_text_processing,
@@ -25,7 +32,6 @@ from factbot.store import (
     utc_now,
     verify_quotes,
 )
-from factbot.text import index_columns, terms
 
 log = logging.getLogger(__name__)
 

@@ -16,13 +16,14 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import InputError, KnowledgeError
-from factbot.knowledge import SourceDocument, parse_source
-from factbot.meaning import embed_new_passages, encode_ahead
+from factbot.index.meaning import embed_new_passages, encode_ahead
+from factbot.index.source_files import SourceDocument, parse_source
+from factbot.language.names import find_entities
+from factbot.language.segment import document_title, paragraphs, segment
+from factbot.language.speakers import speakers
+from factbot.language.text import STOPWORDS, fold, index_columns, terms, words
 from factbot.models import Source
-from factbot.names import find_entities
-from factbot.segment import document_title, paragraphs, segment
-from factbot.speakers import speakers
-from factbot.store import (
+from factbot.store.database import (
     connect,
     migrate,
     record_text_processing,
@@ -30,7 +31,6 @@ from factbot.store import (
     utc_now,
     verify_quotes,
 )
-from factbot.text import STOPWORDS, fold, index_columns, terms, words
 
 MAX_DOCUMENT_CHARS = 2_000_000
 

@@ -31,10 +31,10 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from factbot.commonness import generality_factor
-from factbot.meaning import default_encoder, has_vectors, passage_matrix
-from factbot.sketch import default_table
-from factbot.text import (
+from factbot.index.meaning import default_encoder, has_vectors, passage_matrix
+from factbot.index.sketch import default_table
+from factbot.language.commonness import generality_factor
+from factbot.language.text import (
     FOREIGN_QUESTION_WORDS,
     QUESTION_WORDS,
     STOPWORDS,

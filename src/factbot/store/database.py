@@ -17,8 +17,8 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import DatabaseError
+from factbot.language.text import TEXT_PROCESSING_VERSION
 from factbot.models import Entity, Source
-from factbot.text import TEXT_PROCESSING_VERSION
 
 SCHEMA_VERSION_KEY = "schema_version"
 TEXT_PROCESSING_KEY = "text_processing"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from factbot.text import Span, sentences, words
+from factbot.language.text import Span, sentences, words
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")

@@ -9,7 +9,7 @@ kinds of claim, each with what it is about and the value it gives:
   detained"), about (noun, verb);
 - a role: the title a source gives a person ("its executive director, Igor Kartavykh"), about
   that person;
-- a date: the day an event happened ("raided ... on Monday", resolved by `factbot.dating`),
+- a date: the day an event happened ("raided ... on Monday", resolved by `factbot.index.dating`),
   about (the event's verb, the people or organisations it involves).
 
 Two claims disagree when they are about the same thing, come from different sources (or from
@@ -26,10 +26,10 @@ from datetime import date
 
 import sqlite_utils
 
-from factbot.dating import DAY, passage_dates, reported_on
+from factbot.index.dating import DAY, passage_dates, reported_on
+from factbot.language.roles import Mention, alias_words, could_be_person, mentions, roles_in
+from factbot.language.text import STOPWORDS, stem, words
 from factbot.models import Entity
-from factbot.roles import Mention, alias_words, could_be_person, mentions, roles_in
-from factbot.text import STOPWORDS, stem, words
 
 COUNT, ROLE, DATE = "count", "role", "date"
 

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from factbot.dates import When, parse_day, time_expressions
+from factbot.language.dates import When, parse_day, time_expressions
 from factbot.models import format_day
 
 __all__ = ["DAY", "MONTH", "YEAR", "PassageDate", "date_passages", "event_date", "format_day",

@@ -22,12 +22,12 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.answers import Answer, AnswerEngine
+from factbot.answering.answers import Answer, AnswerEngine
 from factbot.editing import Actor, FactBase, require_maintainer
 from factbot.errors import FactbotError
+from factbot.language.text import words
 from factbot.settings import Settings
-from factbot.store import utc_now
-from factbot.text import words
+from factbot.store.database import utc_now
 
 log = logging.getLogger(__name__)
 

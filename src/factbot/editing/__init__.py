@@ -32,9 +32,8 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.build import insert_fact
 from factbot.errors import DatabaseError, InputError, KnowledgeError, PermissionDenied
-from factbot.ingest import (
+from factbot.index.ingest import (
     ArticleMeta,
     IngestReport,
     bump_revision,
@@ -45,11 +44,13 @@ from factbot.ingest import (
     slug,
     update_term_stats,
 )
-from factbot.ingest import add_source as ingest_source
-from factbot.knowledge import SOURCE_FIELDS, FactRecord, read_source
-from factbot.meaning import encode_ahead
+from factbot.index.ingest import add_source as ingest_source
+from factbot.index.meaning import encode_ahead
+from factbot.knowledge.build import insert_fact
+from factbot.knowledge.files import SOURCE_FIELDS, FactRecord, read_source
+from factbot.language.text import index_columns, words
 from factbot.models import Source
-from factbot.store import (
+from factbot.store.database import (
     REBUILD_HINT,
     DatabaseUnavailable,
     connect,
@@ -61,7 +62,6 @@ from factbot.store import (
     transaction,
     utc_now,
 )
-from factbot.text import index_columns, words
 
 # Limits on what a maintainer types. A quote is a sentence or two; a reason or note a few lines.
 MAX_QUOTE_CHARS = 2_000

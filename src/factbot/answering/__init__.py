@@ -1,0 +1,1 @@
+"""Questions to answers: matching passages, the quoted answer or abstention, recorded gaps."""

@@ -1,0 +1,1 @@
+"""Moderator briefings: which passages a summary cites, and its pages for text and Discord."""

@@ -1,0 +1,1 @@
+"""Pure text work, no SQL: folding and words, sentences, speakers, names, roles, dates, commonness."""

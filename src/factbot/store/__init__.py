@@ -1,0 +1,1 @@
+"""The SQLite file: connection, transactions, schema migrations, meta and revision, backups."""
