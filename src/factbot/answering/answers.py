@@ -23,7 +23,7 @@ import sqlite_utils
 from factbot.answering.matcher import Candidate, Matcher
 from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
-from factbot.index.disagreement import ClaimIndex, kinds_asked
+from factbot.index.disagreement import ClaimIndex, ClaimMemo, kinds_asked
 from factbot.index.meaning import default_encoder
 from factbot.index.sketch import default_table
 from factbot.language.dates import parse_day
@@ -167,6 +167,7 @@ class AnswerEngine:
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
         # (revision, generated question) -> whether it is answered; see _answers.
         self._answerable: dict[tuple[str | None, str], bool] = {}
+        self._memo = ClaimMemo()
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def prepare(self) -> None:
@@ -352,7 +353,7 @@ class AnswerEngine:
         about = list(entities) or sorted(self._links([best.passage_id]).get(best.passage_id, ()))
         people = self._passages_about(about)
         among = [c.passage_id for c in candidates]
-        index = ClaimIndex(self.db, passage_ids={best.passage_id, *among, *people})
+        index = ClaimIndex(self.db, {best.passage_id, *among, *people}, self._claim_memo())
         versions = index.against(best.passage_id, among=among, about=about, kinds=kinds)
         if not versions and len(kinds) == 1:
             strong = [c.passage_id for c in candidates if c.score >= best.score * RELATED_MIN_SHARE]
@@ -377,6 +378,15 @@ class AnswerEngine:
             )
             for v in versions[:MAX_CONFLICTS]
         )
+
+    def _claim_memo(self) -> ClaimMemo:
+        """Claims read so far from this revision of the base, shared by the engine's threads."""
+        revision = self._matcher().revision
+        memo = self._memo
+        if memo.revision != revision:
+            memo = ClaimMemo(revision=revision)
+            self._memo = memo
+        return memo
 
     def _passages_about(self, entity_ids: list[str]) -> list[str]:
         if not entity_ids:

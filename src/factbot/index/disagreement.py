@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlite_utils
 
-from factbot.index.dating import DAY, passage_dates, reported_on
+from factbot.index.dating import DAY, PassageDate, passage_dates, reported_on
 from factbot.language.roles import Mention, alias_words, could_be_person, mentions, roles_in
 from factbot.language.text import STOPWORDS, stem, words
 from factbot.models import Entity
@@ -364,56 +364,44 @@ class Version:
     quote: str
 
 
+@dataclass
+class ClaimMemo:
+    """Claims and dates already read, for one revision of a base: an engine keeps one and
+    drops it when the base changes, so each passage is read once, not once per question."""
+
+    revision: str | None = None
+    dates: dict[str, PassageDate] = field(default_factory=dict)
+    dated_sources: set[str] = field(default_factory=set)
+    passages: dict[str, tuple[str, str, list[Claim]]] = field(default_factory=dict)
+
+
 class ClaimIndex:
     """The claims of a fact base's active passages (of `passage_ids` only, if given).
 
     The whole base for a summary (~10 ms per 100 passages); an answer reads only the passages
-    ranked for its question and those about the people it names.
+    ranked for its question and those about the people it names, through its `memo`.
     """
 
-    def __init__(self, db: sqlite_utils.Database, passage_ids: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        passage_ids: Iterable[str] | None = None,
+        memo: ClaimMemo | None = None,
+    ) -> None:
         self.db = db
-        rows = _active_passages(db, None if passage_ids is None else sorted(set(passage_ids)))
-        synonyms = {str(t): int(g) for t, g in db.execute("SELECT term, group_id FROM synonyms")}
-        dates = passage_dates(db, {str(row[1]) for row in rows})
-        links = _links(db, [str(row[0]) for row in rows])
-        entities = _entities(db, sorted({e for found in links.values() for e in found}))
-        kinds = {e.id: e.kind for e in entities}
-        # Words the texts write in lower case: a one-word alias that is one of them ("Security")
-        # is not looked for (roles.alias_words).
-        common = frozenset(w for row in rows for w in _LOWERCASE_WORD.findall(row[2]))
-        people = [
-            (e.id, alias_words(e, common)) for e in entities if e.kind == "person" or could_be_person(e)
-        ]
-        self.quotes: dict[str, str] = {}
-        self.sources: dict[str, str] = {}
-        self.claims: dict[str, list[Claim]] = {}
-        for passage_id, source_id, text, speaker in rows:
-            dated = dates.get(passage_id)
-            passage = ClaimPassage(
-                passage_id=passage_id,
-                source_id=source_id,
-                text=text,
-                speaker=speaker,
-                entity_ids=tuple(links.get(passage_id, [])),
-                event_day=dated.event if dated and dated.precision == DAY else None,
-                event_words=dated.event_text if dated else None,
-                published=dated.published if dated else None,
-                scene=dated.scene if dated else None,
-            )
-            involved = replace(
-                passage,
-                entity_ids=tuple(
-                    e for e in passage.entity_ids if kinds.get(e) in ("person", "organisation")
-                ),
-            )
-            self.quotes[passage_id] = text
-            self.sources[passage_id] = source_id
-            self.claims[passage_id] = [
-                *count_claims(passage, synonyms),
-                *role_claims(passage, people),
-                *date_claims(involved, synonyms),
-            ]
+        memo = memo if memo is not None else ClaimMemo()
+        wanted = None if passage_ids is None else sorted(set(passage_ids))
+        todo = None if wanted is None else [p for p in wanted if p not in memo.passages]
+        if todo is None or todo:
+            _read_claims(db, _active_passages(db, todo), memo)
+        chosen = (
+            memo.passages
+            if wanted is None
+            else {p: memo.passages[p] for p in wanted if p in memo.passages}
+        )
+        self.sources = {p: found[0] for p, found in chosen.items()}
+        self.quotes = {p: found[1] for p, found in chosen.items()}
+        self.claims = {p: found[2] for p, found in chosen.items()}
 
     def claims_of(self, passage_id: str) -> list[Claim]:
         return self.claims.get(passage_id, [])
@@ -514,6 +502,52 @@ def _groups(claims: list[Claim]) -> list[list[Claim]]:
     return list(grouped.values())
 
 
+def _read_claims(
+    db: sqlite_utils.Database, rows: list[tuple[str, str, str, str | None]], memo: ClaimMemo
+) -> None:
+    """Read the claims of these passages into `memo`."""
+    synonyms = {str(t): int(g) for t, g in db.execute("SELECT term, group_id FROM synonyms")}
+    undated = {str(row[1]) for row in rows} - memo.dated_sources
+    if undated:
+        memo.dates.update(passage_dates(db, undated))
+        memo.dated_sources |= undated
+    links = _links(db, [str(row[0]) for row in rows])
+    entities = {
+        e.id: e for e in _entities(db, sorted({e for found in links.values() for e in found}))
+    }
+    for passage_id, source_id, text, speaker in rows:
+        dated = memo.dates.get(passage_id)
+        linked = [entities[e] for e in links.get(passage_id, []) if e in entities]
+        passage = ClaimPassage(
+            passage_id=passage_id,
+            source_id=source_id,
+            text=text,
+            speaker=speaker,
+            entity_ids=tuple(e.id for e in linked),
+            event_day=dated.event if dated and dated.precision == DAY else None,
+            event_words=dated.event_text if dated else None,
+            published=dated.published if dated else None,
+            scene=dated.scene if dated else None,
+        )
+        involved = replace(
+            passage,
+            entity_ids=tuple(e.id for e in linked if e.kind in ("person", "organisation")),
+        )
+        # A one-word alias the text also writes in lower case ("Security") is not looked for.
+        common = frozenset(_LOWERCASE_WORD.findall(text))
+        people = [
+            (e.id, alias_words(e, common))
+            for e in linked
+            if e.kind == "person" or could_be_person(e)
+        ]
+        claims = [
+            *count_claims(passage, synonyms),
+            *role_claims(passage, people),
+            *date_claims(involved, synonyms),
+        ]
+        memo.passages[passage_id] = (source_id, text, claims)
+
+
 def _active_passages(
     db: sqlite_utils.Database, passage_ids: list[str] | None
 ) -> list[tuple[str, str, str, str | None]]:
@@ -536,13 +570,17 @@ def _entities(db: sqlite_utils.Database, entity_ids: list[str]) -> list[Entity]:
         marks = ",".join("?" * len(chunk))
         aliases: dict[str, list[str]] = {}
         for entity_id, alias in db.execute(
-            f"SELECT entity_id, alias FROM aliases WHERE entity_id IN ({marks}) ORDER BY rowid", chunk
+            f"SELECT entity_id, alias FROM aliases WHERE entity_id IN ({marks}) ORDER BY rowid",
+            chunk,
         ):
             aliases.setdefault(str(entity_id), []).append(str(alias))
         for entity_id, name, kind, description in db.execute(
-            f"SELECT id, name, kind, description FROM entities WHERE id IN ({marks}) ORDER BY id", chunk
+            f"SELECT id, name, kind, description FROM entities WHERE id IN ({marks}) ORDER BY id",
+            chunk,
         ):
-            found.append(Entity(entity_id, name, kind, description, tuple(aliases.get(entity_id, ()))))
+            found.append(
+                Entity(entity_id, name, kind, description, tuple(aliases.get(entity_id, ())))
+            )
     return found
 
 
