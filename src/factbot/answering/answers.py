@@ -23,10 +23,11 @@ import sqlite_utils
 from factbot.answering.matcher import Candidate, Matcher
 from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
-from factbot.index.disagreement import ClaimIndex, ClaimMemo, kinds_asked
+from factbot.index.disagreement import COUNT, ClaimIndex, ClaimMemo, Version, kinds_asked
 from factbot.index.meaning import default_encoder
 from factbot.index.sketch import default_table
 from factbot.language.dates import parse_day
+from factbot.language.text import terms as index_terms
 from factbot.models import Source
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.store.database import (
@@ -45,6 +46,7 @@ RELATED_MIN_SHARE = 0.6
 # or a differing version.
 CANDIDATES_SHOWN = 12
 MAX_CONFLICTS = 4
+MAX_COUNT_CHECKS = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -344,20 +346,23 @@ class AnswerEngine:
     ) -> tuple[Related, ...]:
         """Passages that give another number, title or date for what the answer states.
 
-        Counts and dates are compared among the passages ranked for this question (they are on
-        the same matter); titles across every passage about the people the answer names. When a
-        question asks for one kind of value (a count, a date, a role) and nothing disagrees with
-        the answer itself (a heading, a sentence near the number), the versions are those of the
-        strong passages for the question that disagree among themselves: never one side silently.
+        Counts are compared among the passages ranked for this question, and across the base
+        with those told among events of the same day; titles and dates across the passages about
+        the people the answer names. When a question asks for one kind of value (a count, a date,
+        a role) and nothing disagrees with the answer itself (a heading, a sentence near the
+        number), the versions are those of the passages for the question that disagree among
+        themselves: never one side silently.
         """
         about = list(entities) or sorted(self._links([best.passage_id]).get(best.passage_id, ()))
-        people = self._passages_about(about)
         among = [c.passage_id for c in candidates]
-        index = ClaimIndex(self.db, {best.passage_id, *among, *people}, self._claim_memo())
+        memo = self._claim_memo()
+        index = ClaimIndex(self.db, {best.passage_id, *among, *self._passages_about(about)}, memo)
         versions = index.against(best.passage_id, among=among, about=about, kinds=kinds)
+        if not versions and COUNT in kinds:
+            versions = self._disputed_count(index, best.passage_id, among, memo, kinds == {COUNT})
         if not versions and len(kinds) == 1:
-            strong = [c.passage_id for c in candidates if c.score >= best.score * RELATED_MIN_SHARE]
-            versions = index.versions_among(strong, kinds)
+            versions = index.versions_among(among, kinds)
+        versions = [v for v in versions if v.claim.passage_id != best.passage_id]
         if not versions:
             return ()
         rows = self.db.execute(
@@ -387,6 +392,49 @@ class AnswerEngine:
             memo = ClaimMemo(revision=revision)
             self._memo = memo
         return memo
+
+    def _disputed_count(
+        self, index: ClaimIndex, answer: str, among: list[str], memo: ClaimMemo, asked: bool
+    ) -> list[Version]:
+        """Counts other sources give for what the answer counts, found anywhere in the base.
+
+        When the question asks how many (`asked`) and the answer gives no count (a heading, the
+        sentence before the number), the best-ranked passages for the question that do stand
+        for it, and each side is shown.
+        """
+        counts = [p for p in (answer, *among) if any(c.kind == COUNT for c in index.claims_of(p))]
+        counting = counts if asked or counts[:1] == [answer] else []
+        for passage_id in counting[:MAX_COUNT_CHECKS]:
+            wider = ClaimIndex(
+                self.db, {*index.claims, *self._passages_counting(index, passage_id)}, memo
+            )
+            versions = wider.against(passage_id, among=among, kinds=frozenset({COUNT}))
+            if versions:
+                own = (
+                    []
+                    if passage_id == answer
+                    else [wider.version_of(passage_id, frozenset({COUNT}))]
+                )
+                return [*own, *versions]
+        return []
+
+    def _passages_counting(self, index: ClaimIndex, passage_id: str) -> list[str]:
+        """Passages anywhere in the base that count the same kind of people or things as
+        `passage_id` does (found through the counted noun), to be checked for another count."""
+        nouns = {c.counted for c in index.claims_of(passage_id) if c.kind == COUNT and c.counted}
+        terms = sorted({t for noun in nouns for t in index_terms(noun)})
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        try:
+            rows = self.db.execute(
+                "SELECT p.id FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
+                "WHERE passages_fts MATCH ? AND p.status = 'active' LIMIT 200",
+                [match],
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [str(row[0]) for row in rows]
 
     def _passages_about(self, entity_ids: list[str]) -> list[str]:
         if not entity_ids:

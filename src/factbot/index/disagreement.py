@@ -103,6 +103,7 @@ class Claim:
     high: float = 0.0
     published: date | None = None
     scene: date | None = None
+    counted: str | None = None  # for a count: the noun counted, as written ("people")
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ def count_claims(passage: ClaimPassage, synonyms: dict[str, int] | None = None) 
                     high=high,
                     published=passage.published,
                     scene=passage.scene,
+                    counted=noun,
                 )
             )
     return found
@@ -320,6 +322,12 @@ def disagree(a: Claim, b: Claim) -> bool:
     return not (mine <= theirs or theirs <= mine)
 
 
+def same_scene(a: Claim, b: Claim) -> bool:
+    """Whether both claims are told among events of the same day or the next: positive
+    evidence that two counts found apart (not for the same question) are of one event."""
+    return a.scene is not None and b.scene is not None and abs((a.scene - b.scene).days) <= 1
+
+
 def _different_days(a: Claim, b: Claim) -> bool:
     """Counts told among events days apart are of different events (seven held in one raid,
     nine in another). One day apart is allowed for: sources disagree about dates too, and a
@@ -345,15 +353,16 @@ _KINDS_BY_INTENT = {
 def kinds_asked(intent: str, question_words: Iterable[str]) -> frozenset[str]:
     """The kinds of claim a question is about, so only disagreements on those are shown.
 
-    "When" asks for a date, "how many" for a count, "who" for a person (a role); other
-    questions are about what the answer states, counts and dates, and about roles only when
-    they use a role word ("is he the main editor?", "what's his job?").
+    "When" asks for a date, "how many" for a count, "who" for a person (a role); a question
+    with a role word asks for a role ("is he the main editor?", "what's his job?"); others are
+    about what the answer states: its counts and dates.
     """
     if intent in _KINDS_BY_INTENT:
         return _KINDS_BY_INTENT[intent]
     asked = set(question_words)
-    roles = asked & (_ASKS_ROLE | _ROLE_TITLE_WORDS | set(_JOBS.split("|")))
-    return frozenset({COUNT, DATE, ROLE} if roles else {COUNT, DATE})
+    if asked & (_ASKS_ROLE | _ROLE_TITLE_WORDS | set(_JOBS.split("|"))):
+        return frozenset({ROLE})
+    return frozenset({COUNT, DATE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,9 +424,12 @@ class ClaimIndex:
     ) -> list[Version]:
         """Passages that disagree with `passage_id`, one per passage, strongest kind first.
 
-        `among` limits counts and dates to those passages (a ranking's candidates: passages on
-        the same question); roles are checked across the whole base, since the person pins what
-        they are about. `about` limits roles to those entities (the ones a question names).
+        `among` are the passages on the same question (a ranking's candidates): a count of the
+        same people and action there is about the same thing unless told among events days
+        apart; elsewhere in the index it must be told among events of the same day or the next
+        (`same_scene`). Roles and dates are checked across the index, since a person (or the
+        event's verb and the people in it) pins what they are about. `about` limits roles to
+        those entities (the ones a question names).
         """
         allowed = set(among) if among is not None else None
         wanted = set(about) if about is not None else None
@@ -430,12 +442,18 @@ class ClaimIndex:
             if other_id in found or other_id == passage_id:
                 continue
             for claim in claims:
-                if claim.kind != ROLE and allowed is not None and other_id not in allowed:
-                    continue
-                if any(disagree(own, claim) for own in mine):
+                outside = claim.kind == COUNT and allowed is not None and other_id not in allowed
+                if any(
+                    disagree(own, claim) and (not outside or same_scene(own, claim)) for own in mine
+                ):
                     found[other_id] = Version(claim, self.quotes[other_id])
                     break
         return list(found.values())
+
+    def version_of(self, passage_id: str, kinds: frozenset[str]) -> Version:
+        """`passage_id` as one version (its first claim of those kinds)."""
+        claim = next(c for c in self.claims_of(passage_id) if c.kind in kinds)
+        return Version(claim, self.quotes[passage_id])
 
     def versions_among(
         self, passage_ids: Sequence[str], kinds: frozenset[str] = frozenset({COUNT, ROLE, DATE})
