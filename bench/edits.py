@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources  # noqa: E402
 
 from factbot.editing import Actor, FactBase, history  # noqa: E402
-from factbot.knowledge.export import rebuild  # noqa: E402
+from factbot.knowledge.rebuild import rebuild  # noqa: E402
 from factbot.settings import REPO_ROOT  # noqa: E402
 
 FACT = "azerbaijan-protests-torture"
@@ -77,7 +77,7 @@ def concurrent_edits(folder: Path, changes: int) -> None:
     failures = sum(worker.wait() != 0 for worker in workers)
     elapsed = time.time() - start
     base = FactBase(path)
-    recorded = [c for c in history(base.db, limit=10 * changes) if c.action != "build"]
+    recorded = [c for c in history(base, Actor.os_user("bench"), limit=10 * changes) if c.action != "build"]
     expected = {f"{w} {i}" for w in ("ann", "bob") for i in range(per_process)}
     missing = expected - {c.reason for c in recorded}
     edits = sorted((c for c in recorded if c.target == f"passage:{FACT}"), key=lambda c: c.id)

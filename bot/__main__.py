@@ -1,32 +1,29 @@
-"""`python -m bot [--sync]`: start the Discord bot with the settings from the environment / .env."""
+"""`python -m bot [--sync]`: the Discord bot with the settings from the environment / .env.
+
+It is `factbot run [--sync]` under another name: one command parses the arguments and starts
+the bot, so the two ways to start it cannot drift apart. Errors print as one `error:` line.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
 
-from factbot.errors import FactbotError
-from factbot.settings import load_settings
+import click
 
-from .app import run
+from factbot.cli import cli
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot",
-        description="Run factbot on Discord (needs DISCORD_TOKEN; see docs/discord.md).",
-    )
-    parser.add_argument(
-        "--sync",
-        action="store_true",
-        help="register the slash commands before connecting (in DISCORD_GUILD_ID when set, else globally)",
-    )
-    args = parser.parse_args(argv)
+    args = sys.argv[1:] if argv is None else argv
     try:
-        run(load_settings(), sync=args.sync)
-    except FactbotError as error:
-        print(f"error: {error}", file=sys.stderr)
+        cli.main(["run", *args], prog_name="python -m bot", standalone_mode=False)
+    except click.ClickException as error:
+        print(f"error: {error.format_message()}", file=sys.stderr)
         return error.exit_code
+    except click.exceptions.Exit as done:  # --help
+        return done.exit_code
+    except click.Abort:
+        return 1
     return 0
 
 

@@ -36,10 +36,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answering.answers import AnswerEngine
-from factbot.editing import Actor
 from factbot.errors import InputError
 from factbot.index.sketch import use_cache_dir
-from factbot.knowledge.export import rebuild
+from factbot.knowledge.rebuild import rebuild
+from factbot.models import Actor
 from factbot.settings import Settings
 
 from .errors import FactTree, MissingToken, StartupError

@@ -11,7 +11,7 @@ import pytest
 
 from factbot.answering.answers import AnswerEngine
 from factbot.editing import (
-    MAX_SOURCE_BYTES,
+    MAX_PASTED_SOURCE_BYTES,
     Actor,
     FactBase,
     FactDraft,
@@ -97,9 +97,9 @@ def test_correcting_a_fact_keeps_the_old_values_in_history(base: FactBase) -> No
         FactPatch(attribution="Azerbaijan's Foreign Ministry", note="checked"),
         "spelling",
     )
-    view = get_passage(base.db, TORTURE)
+    view = get_passage(base, EDITOR, TORTURE)
     assert view.attribution == "Azerbaijan's Foreign Ministry" and view.note == "checked"
-    (change,) = history(base.db, TORTURE)
+    (change,) = history(base, EDITOR, TORTURE)
     assert (
         change.before is not None
         and change.before["attribution"] == "Azerbaijan’s Foreign Ministry"
@@ -110,7 +110,7 @@ def test_correcting_a_fact_keeps_the_old_values_in_history(base: FactBase) -> No
 def test_correcting_a_quote_moves_its_span_and_stays_verbatim(base: FactBase) -> None:
     shorter = "Azerbaijan’s Foreign Ministry summoned Russia’s charge d’affaires"
     edit_fact(base, EDITOR, TORTURE, FactPatch(quote=shorter), "shorter quote")
-    view = get_passage(base.db, TORTURE)
+    view = get_passage(base, EDITOR, TORTURE)
     text = base.db.execute("SELECT text FROM sources WHERE id = ?", [SOURCE]).fetchone()[0]
     assert text[view.start : view.end] == shorter == view.text
 
@@ -123,7 +123,7 @@ def test_sentences_can_be_reattributed_but_not_rewritten(base: FactBase) -> None
         FactPatch(attribution="Azerbaijan’s government"),
         "Baku said it",
     )
-    assert get_passage(base.db, f"{SOURCE}:8").attribution == "Azerbaijan’s government"
+    assert get_passage(base, EDITOR, f"{SOURCE}:8").attribution == "Azerbaijan’s government"
     with pytest.raises(InputError, match="sentence of its source"):
         edit_fact(base, EDITOR, f"{SOURCE}:8", FactPatch(quote="Baku has called"), "shorter")
 
@@ -150,7 +150,7 @@ def test_new_alias_links_questions_to_the_entity(base: FactBase, built_db: Path)
 
 def test_aliases_given_with_a_fact_are_their_own_change(base: FactBase) -> None:
     add_fact(base, EDITOR, FactDraft(BAKU_QUOTE, aliases=(("baku", "Baky"),)), "with a spelling")
-    actions = [c.action for c in history(base.db)]
+    actions = [c.action for c in history(base, EDITOR)]
     assert actions[:2] == ["fact.add", "alias.add"]
 
 
@@ -181,9 +181,9 @@ def test_derived_statistics_match_a_full_recount_after_edits(base: FactBase) -> 
 
 
 def test_listing_shows_curated_facts_unless_asked_for_everything(base: FactBase) -> None:
-    facts = list_passages(base.db)
+    facts = list_passages(base, EDITOR)
     assert {v.kind for v in facts} == {"fact"}
-    everything = list_passages(base.db, kinds=("fact", "sentence"), status="active")
+    everything = list_passages(base, EDITOR, kinds=("fact", "sentence"), status="active")
     assert len(everything) > len(facts)
 
 
@@ -220,14 +220,14 @@ REFUSED = [
     ),
     pytest.param(
         lambda b: add_source(b, EDITOR, SourceDraft("Words here. " * 9_000), "r"),
-        f"limit is {MAX_SOURCE_BYTES:,}",
+        f"limit is {MAX_PASTED_SOURCE_BYTES:,}",
         id="100kB-source",
     ),
     pytest.param(
         lambda b: add_fact(
             b,
             EDITOR,
-            FactDraft(get_passage(b.db, TORTURE).text),
+            FactDraft(get_passage(b, EDITOR, TORTURE).text),
             "r",
         ),
         "already fact 'azerbaijan-protests-torture'",

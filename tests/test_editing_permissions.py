@@ -39,7 +39,7 @@ OPERATIONS: dict[str, Callable[[FactBase, Actor], object]] = {
     "fact restore": lambda b, a: restore(b, a, TORTURE, "r"),
     "alias add": lambda b, a: add_aliases(b, a, "baku", ["Baky"], "r"),
     "revert": lambda b, a: revert(b, a, 1, "r"),
-    "gaps": lambda b, a: top_gaps(b.db, a),
+    "gaps": lambda b, a: top_gaps(b, a),
 }
 
 

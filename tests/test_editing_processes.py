@@ -15,7 +15,7 @@ from pathlib import Path
 
 from edit_workers import CRASHER, EDITOR, python, recorded_and_stored_sources
 
-from factbot.editing import FactBase, history
+from factbot.editing import Actor, FactBase, history
 
 TORTURE = "azerbaijan-protests-torture"
 FACTBOT = str(Path(sys.executable).parent / "factbot")
@@ -42,7 +42,7 @@ def test_two_processes_editing_at_once_lose_no_change(built_db: Path) -> None:
     for worker in workers:
         assert worker.wait(timeout=60) == 0
     base = FactBase(built_db)
-    changes = history(base.db, limit=10_000)
+    changes = history(base, Actor.os_user(), limit=10_000)
     assert sorted(c.reason for c in changes) == sorted(
         f"{w} {i}" for w in ("ann", "bob") for i in range(count)
     )

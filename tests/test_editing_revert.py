@@ -41,32 +41,32 @@ def base(built_db: Path) -> Iterator[FactBase]:
 def test_reverting_a_retirement_restores_the_fact(base: FactBase) -> None:
     change = retire(base, EDITOR, TORTURE, "disputed")
     undo = revert(base, EDITOR, change.id, "not disputed after all")
-    assert get_passage(base.db, TORTURE).status == "active"
+    assert get_passage(base, EDITOR, TORTURE).status == "active"
     assert undo.action == "revert" and undo.reverted_change == change.id
-    assert [c.id for c in history(base.db, TORTURE)] == [undo.id, change.id]
+    assert [c.id for c in history(base, EDITOR, TORTURE)] == [undo.id, change.id]
 
 
 def test_reverting_an_added_fact_retires_it_and_keeps_it(base: FactBase, built_db: Path) -> None:
     change = add_fact(base, EDITOR, FactDraft(BAKU_QUOTE, fact_id="baku-demand"), "added")
     revert(base, EDITOR, change.id, "added by mistake")
-    assert get_passage(base.db, "baku-demand").status == "retired"
+    assert get_passage(base, EDITOR, "baku-demand").status == "retired"
     assert AnswerEngine(built_db).ask("What has Baku called for?").passage_id != "baku-demand"
 
 
 def test_reverting_an_edit_puts_back_every_old_value(base: FactBase) -> None:
-    original = get_passage(base.db, TORTURE)
+    original = get_passage(base, EDITOR, TORTURE)
     change = edit_fact(
         base, EDITOR, TORTURE, FactPatch(attribution="Someone", note="n", entities=("baku",)), "e"
     )
     revert(base, EDITOR, change.id, "wrong")
-    assert get_passage(base.db, TORTURE) == original
+    assert get_passage(base, EDITOR, TORTURE) == original
 
 
 def test_reverting_a_revert_reapplies_the_change(base: FactBase) -> None:
     change = retire(base, EDITOR, TORTURE, "disputed")
     undo = revert(base, EDITOR, change.id, "oops")
     revert(base, EDITOR, undo.id, "it was disputed")
-    assert get_passage(base.db, TORTURE).status == "retired"
+    assert get_passage(base, EDITOR, TORTURE).status == "retired"
 
 
 def test_reverting_an_alias_moves_it_to_the_retired_aliases(base: FactBase, built_db: Path) -> None:
@@ -91,14 +91,14 @@ def test_reverting_an_added_source_retires_its_passages(base: FactBase) -> None:
 
 
 def test_a_change_edited_again_since_cannot_be_reverted_past_the_later_one(base: FactBase) -> None:
-    original = get_passage(base.db, TORTURE).note
+    original = get_passage(base, EDITOR, TORTURE).note
     first = edit_fact(base, EDITOR, TORTURE, FactPatch(note="one"), "1")
     second = edit_fact(base, EDITOR, TORTURE, FactPatch(note="two"), "2")
     with pytest.raises(InputError, match=f"changed again by change {second.id}"):
         revert(base, EDITOR, first.id, "undo")
     revert(base, EDITOR, second.id, "undo 2")
     revert(base, EDITOR, first.id, "undo 1")
-    assert get_passage(base.db, TORTURE).note == original
+    assert get_passage(base, EDITOR, TORTURE).note == original
 
 
 def test_reverting_twice_is_refused(base: FactBase) -> None:

@@ -30,7 +30,9 @@ from factbot.editing import (
     retire,
 )
 from factbot.errors import InputError, KnowledgeError
-from factbot.knowledge.export import export_knowledge, pending_edits, rebuild, toml_string
+from factbot.knowledge.export import export_knowledge, pending_edits
+from factbot.knowledge.rebuild import rebuild
+from factbot.knowledge.render import toml_string
 from factbot.settings import REPO_ROOT
 
 EDITOR = Actor.os_user("alice")
@@ -173,7 +175,7 @@ def test_rebuild_refuses_while_edits_are_not_exported(base: FactBase, knowledge_
     with pytest.raises(InputError, match="factbot export") as refused:
         rebuild(knowledge_dir, base.path, EDITOR)
     assert "fact.retire passage:azerbaijan-protests-torture by os:alice" in str(refused.value)
-    assert get_passage(base.db, TORTURE).status == "retired"
+    assert get_passage(base, EDITOR, TORTURE).status == "retired"
 
 
 def test_rebuild_after_export_keeps_the_edit_and_the_history(
@@ -182,8 +184,8 @@ def test_rebuild_after_export_keeps_the_edit_and_the_history(
     change = retire(base, EDITOR, TORTURE, "disputed")
     export_knowledge(base, knowledge_dir)
     rebuild(knowledge_dir, base.path, EDITOR)
-    assert get_passage(base.db, TORTURE).status == "retired"
-    assert change in history(base.db)
+    assert get_passage(base, EDITOR, TORTURE).status == "retired"
+    assert change in history(base, EDITOR)
     assert pending_edits(base.db, knowledge_dir) == []
 
 
@@ -193,9 +195,9 @@ def test_forced_rebuild_discards_edits_after_backing_up(
     retire(base, EDITOR, TORTURE, "disputed")
     report = rebuild(knowledge_dir, base.path, EDITOR, force=True)
     assert report.discarded == 1 and report.backup is not None
-    assert get_passage(base.db, TORTURE).status == "active"
+    assert get_passage(base, EDITOR, TORTURE).status == "active"
     saved = FactBase(report.backup)
-    assert get_passage(saved.db, TORTURE).status == "retired"
+    assert get_passage(saved, EDITOR, TORTURE).status == "retired"
     saved.close()
 
 
@@ -313,6 +315,6 @@ def test_base_from_an_older_schema_is_replaced_whole_keeping_history(
         db.execute("ALTER TABLE passages ADD COLUMN legacy TEXT")
     report = rebuild(knowledge_dir, base.path, EDITOR)
     assert not report.in_place
-    assert change in history(base.db)
-    assert get_passage(base.db, TORTURE).status == "retired"
+    assert change in history(base, EDITOR)
+    assert get_passage(base, EDITOR, TORTURE).status == "retired"
     assert "legacy" not in {r[1] for r in base.db.execute("PRAGMA table_info(passages)")}

@@ -38,13 +38,13 @@ def test_same_question_in_other_case_and_punctuation_counts_once(
     ask_and_record(
         built_db, [UNANSWERED, "what did the POPE say about football", UNANSWERED], GapPolicy()
     )
-    (gap,) = top_gaps(base.db, EDITOR)
+    (gap,) = top_gaps(base, EDITOR)
     assert gap.count == 3 and gap.question == UNANSWERED
 
 
 def test_answered_questions_are_not_gaps(base: FactBase, built_db: Path) -> None:
     ask_and_record(built_db, ["Who is Aykhan Hajizada?"], GapPolicy())
-    assert top_gaps(base.db, EDITOR) == []
+    assert top_gaps(base, EDITOR) == []
 
 
 def test_by_default_no_user_ids_are_stored(base: FactBase, built_db: Path) -> None:
@@ -55,7 +55,7 @@ def test_by_default_no_user_ids_are_stored(base: FactBase, built_db: Path) -> No
 def test_user_ids_are_stored_only_when_configured(base: FactBase, built_db: Path) -> None:
     ask_and_record(built_db, [UNANSWERED], GapPolicy(store_user_ids=True), user="1234")
     ask_and_record(built_db, [UNANSWERED], GapPolicy(store_user_ids=True), user="5678")
-    (gap,) = top_gaps(base.db, EDITOR)
+    (gap,) = top_gaps(base, EDITOR)
     assert gap.askers == 2
 
 
@@ -77,7 +77,7 @@ def test_most_frequent_gaps_come_first(base: FactBase, built_db: Path) -> None:
     ask_and_record(
         built_db, ["What is the weather in Baku tomorrow?", UNANSWERED, UNANSWERED], GapPolicy()
     )
-    assert [g.count for g in top_gaps(base.db, EDITOR)] == [2, 1]
+    assert [g.count for g in top_gaps(base, EDITOR)] == [2, 1]
 
 
 def test_questions_answered_since_drop_out_of_the_list(base: FactBase, built_db: Path) -> None:
@@ -87,10 +87,10 @@ def test_questions_answered_since_drop_out_of_the_list(base: FactBase, built_db:
     with base.write() as db:
         for text in (answerable, UNANSWERED):
             record_gap(db, Answer(text, answered=False), GapPolicy())  # abstained on, back then
-    assert [g.question for g in top_gaps(base.db, EDITOR, engine=engine)] == [UNANSWERED]
-    everything = top_gaps(base.db, EDITOR, engine=engine, include_answered=True)
+    assert [g.question for g in top_gaps(base, EDITOR, engine=engine)] == [UNANSWERED]
+    everything = top_gaps(base, EDITOR, engine=engine, include_answered=True)
     assert {g.question: g.answered_now for g in everything} == {answerable: True, UNANSWERED: False}
-    assert {g.answered_now for g in top_gaps(base.db, EDITOR)} == {None}
+    assert {g.answered_now for g in top_gaps(base, EDITOR)} == {None}
 
 
 def test_recording_a_gap_does_not_make_readers_reload(base: FactBase, built_db: Path) -> None:

@@ -29,7 +29,7 @@ from fakes import CapturedRequest, FakeDiscord, SentInteraction, start_bot
 
 from bot.errors import DATABASE_FAILURE
 from factbot.editing import Actor
-from factbot.knowledge.export import rebuild
+from factbot.knowledge.rebuild import rebuild
 from factbot.settings import REPO_ROOT, Settings
 
 FACTBOT = [sys.executable, "-m", "factbot"]

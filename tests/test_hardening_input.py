@@ -20,7 +20,7 @@ from hardening_fuzz import KNOWLEDGE, TARGETS, run_target
 from factbot.errors import InputError, KnowledgeError
 from factbot.index.ingest import MAX_DOCUMENT_CHARS, ingest_paths
 from factbot.knowledge.build import build_fact_base
-from factbot.knowledge.files import MAX_SOURCE_BYTES, load_knowledge
+from factbot.knowledge.files import MAX_KNOWLEDGE_FILE_BYTES, load_knowledge
 
 # Examples per target in the test suite: enough to catch the common failures in seconds; the
 # long runs are bench/fuzz.py's job.
@@ -61,11 +61,11 @@ def test_a_huge_source_file_is_refused_at_once_naming_the_file(
     knowledge_dir: Path, sources: Path
 ) -> None:
     path = sources / "huge.md"
-    path.write_bytes(b"The minister said the talks went well. " * (MAX_SOURCE_BYTES // 39 + 1))
+    path.write_bytes(b"The minister said the talks went well. " * (MAX_KNOWLEDGE_FILE_BYTES // 39 + 1))
     started = time.perf_counter()
     error = refusal(knowledge_dir)
     assert time.perf_counter() - started < 2.0
-    assert str(error) == f"{path}: file is over {MAX_SOURCE_BYTES:,} bytes"
+    assert str(error) == f"{path}: file is over {MAX_KNOWLEDGE_FILE_BYTES:,} bytes"
 
 
 @pytest.mark.parametrize(

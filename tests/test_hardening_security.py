@@ -35,8 +35,9 @@ from factbot.editing import Actor, FactBase, SourceDraft, add_aliases, add_sourc
 from factbot.errors import InputError, KnowledgeError, PermissionDenied
 from factbot.index.ingest import ingest_paths
 from factbot.knowledge.build import build_fact_base
-from factbot.knowledge.export import export_knowledge, rebuild
+from factbot.knowledge.export import export_knowledge
 from factbot.knowledge.files import load_knowledge
+from factbot.knowledge.rebuild import rebuild
 from factbot.settings import REPO_ROOT, Settings
 
 SENTINEL = "SENTINEL-TOKEN.NEVER-SHOW-ME.0123456789abcdefghij"
@@ -379,7 +380,7 @@ def test_the_core_refuses_non_maintainers_whatever_the_front_end(
             base, stranger, SourceDraft("Three whole words here."), "r"
         ),
         "add_aliases": lambda: add_aliases(base, stranger, "baku", ["Baky"], "r"),
-        "top_gaps": lambda: top_gaps(base.db, stranger),
+        "top_gaps": lambda: top_gaps(base, stranger),
     }
     try:
         with pytest.raises(
@@ -685,7 +686,7 @@ def test_sql_in_maintainer_input_is_stored_or_refused_as_text(built_db: Path, va
     try:
         with pytest.raises(InputError, match="Unknown entity"):
             add_aliases(base, Actor.os_user("ops"), value, ["x"], "r")
-        assert history(base.db, value) == []
+        assert history(base, Actor.os_user("ops"), value) == []
         change = add_aliases(base, Actor.os_user("ops"), "baku", [value], value)
         assert change.reason == value
         aliases = {

@@ -24,7 +24,8 @@ from factbot.editing import Actor, FactBase, FactPatch, SourceDraft, add_source,
 from factbot.index.ingest import ingest_paths
 from factbot.index.meaning import MODEL_ID, Encoder, from_blob
 from factbot.knowledge.build import build_fact_base
-from factbot.knowledge.export import export_knowledge, rebuild
+from factbot.knowledge.export import export_knowledge
+from factbot.knowledge.rebuild import rebuild
 from factbot.store.database import connect
 
 TORTURE = "azerbaijan-protests-torture"

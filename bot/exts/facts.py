@@ -288,9 +288,11 @@ class Facts(
         actor = self.actor(interaction)
 
         def read() -> tuple[PassageView, list[Change]]:
-            editing.require_maintainer(actor)
-            db = self.base().db
-            return editing.get_passage(db, fact), editing.history(db, fact, limit=5)
+            base = self.base()
+            return (
+                editing.get_passage(base, actor, fact),
+                editing.history(base, actor, fact, limit=5),
+            )
 
         view, changes = await self.bot.run_blocking(read)
         await interaction.response.send_message(
@@ -305,8 +307,7 @@ class Facts(
         actor = self.actor(interaction)
 
         def read() -> list[Change]:
-            editing.require_maintainer(actor)
-            return editing.history(self.base().db, fact, limit=HISTORY_SHOWN)
+            return editing.history(self.base(), actor, fact, limit=HISTORY_SHOWN)
 
         await self.reply(interaction, history_text(await self.bot.run_blocking(read)))
 
@@ -328,7 +329,7 @@ class Gaps(MaintainerCog):
         actor = self.actor(interaction)
 
         def read() -> list[Gap]:
-            return top_gaps(self.base().db, actor, limit, self.bot.engine)
+            return top_gaps(self.base(), actor, limit, self.bot.engine)
 
         await self.reply(interaction, gaps_text(await self.bot.run_blocking(read)))
 

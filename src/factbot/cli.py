@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from factbot.answering.answers import AnswerEngine, format_text
+from factbot.answering.answers import AnswerEngine, format_text, unanswerable_json
 from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
 from factbot.briefing.summary import FORMATS, LENGTHS, build_summary, parse_since, render
 from factbot.editing import (
@@ -39,17 +39,20 @@ from factbot.editing import (
     history,
     list_passages,
     list_source_views,
+    require_known,
     restore,
     retire,
     revert,
+    source_text,
 )
 from factbot.errors import FactbotError, InputError
 from factbot.index.ingest import ArticleMeta
 from factbot.index.sketch import use_cache_dir
-from factbot.knowledge.export import export_knowledge, rebuild
+from factbot.knowledge.export import export_knowledge
+from factbot.knowledge.rebuild import rebuild
 from factbot.settings import Settings, load_settings
 from factbot.store.backup import backup_database
-from factbot.store.database import database_error, get_source_text
+from factbot.store.database import database_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -280,17 +283,7 @@ def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
             result: dict[str, Any] = answer.as_json()
             text = format_text(answer)
         except FactbotError as error:
-            result = {
-                "question": question,
-                "answered": False,
-                "quote": None,
-                "source": None,
-                "attribution": None,
-                "confidence": 0.0,
-                "passage_id": None,
-                "related": [],
-                "error": str(error),
-            }
+            result = unanswerable_json(question, error)
             text = f"error: {error}"
         click.echo(json.dumps(result, ensure_ascii=False) if as_json else text)
         sys.stdout.flush()
@@ -404,7 +397,7 @@ source.add_command(add_article_command, "add")
 def source_list(context: Context, as_json: bool) -> None:
     """List the stored sources."""
     with user_errors():
-        views = list_source_views(_open_base(context).db)
+        views = list_source_views(_open_base(context), Actor.os_user())
     if as_json:
         click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False))
         return
@@ -421,9 +414,9 @@ def source_list(context: Context, as_json: bool) -> None:
 def source_show(context: Context, source_id: str, with_text: bool, as_json: bool) -> None:
     """Show one source: metadata, counts and, with --text, its text."""
     with user_errors():
-        db = _open_base(context).db
-        view = get_source_view(db, source_id)
-        text = get_source_text(db, source_id) if with_text else None
+        base, actor = _open_base(context), Actor.os_user()
+        view = get_source_view(base, actor, source_id)
+        text = source_text(base, actor, source_id) if with_text else None
     if as_json:
         click.echo(json.dumps({**view.as_json(), "text": text}, ensure_ascii=False))
         return
@@ -539,26 +532,21 @@ def fact_edit(
     _echo_change(change, as_json)
 
 
-@fact.command("retire")
-@click.argument("passage_id")
-@_edit_options
-@pass_context
-def fact_retire(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
-    """Stop answering with a fact or sentence; it is kept and can be restored."""
-    with user_errors():
-        change = retire(_open_base(context), Actor.os_user(actor), passage_id, reason)
-    _echo_change(change, as_json)
+def _status_command(name: str, operation: Callable[..., Change], doc: str) -> None:
+    """`fact retire` and `fact restore`: the same command around a different operation."""
+
+    @fact.command(name, help=doc)
+    @click.argument("passage_id")
+    @_edit_options
+    @pass_context
+    def command(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+        with user_errors():
+            change = operation(_open_base(context), Actor.os_user(actor), passage_id, reason)
+        _echo_change(change, as_json)
 
 
-@fact.command("restore")
-@click.argument("passage_id")
-@_edit_options
-@pass_context
-def fact_restore(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
-    """Answer with a retired fact or sentence again."""
-    with user_errors():
-        change = restore(_open_base(context), Actor.os_user(actor), passage_id, reason)
-    _echo_change(change, as_json)
+_status_command("retire", retire, "Stop answering with a fact or sentence; it is kept and can be restored.")
+_status_command("restore", restore, "Answer with a retired fact or sentence again.")
 
 
 @fact.command("list")
@@ -571,7 +559,7 @@ def fact_list(context: Context, everything: bool, status: str | None, source_id:
     """List curated facts (with --all, every passage)."""
     kinds = ("fact", "sentence") if everything else ("fact",)
     with user_errors():
-        views = list_passages(_open_base(context).db, kinds=kinds, status=status, source_id=source_id)
+        views = list_passages(_open_base(context), Actor.os_user(), kinds=kinds, status=status, source_id=source_id)
     if as_json:
         click.echo(json.dumps([v.as_json() for v in views], ensure_ascii=False))
         return
@@ -591,9 +579,9 @@ def _clip(text: str, limit: int = 90) -> str:
 def fact_show(context: Context, passage_id: str, as_json: bool) -> None:
     """Show one fact or sentence and its latest changes."""
     with user_errors():
-        db = _open_base(context).db
-        view = get_passage(db, passage_id)
-        changes = history(db, passage_id, limit=5)
+        base, actor = _open_base(context), Actor.os_user()
+        view = get_passage(base, actor, passage_id)
+        changes = history(base, actor, passage_id, limit=5)
     if as_json:
         click.echo(json.dumps({**view.as_json(), "history": [c.as_json() for c in changes]}, ensure_ascii=False))
         return
@@ -615,10 +603,10 @@ def fact_show(context: Context, passage_id: str, as_json: bool) -> None:
 def fact_history(context: Context, item_id: str | None, limit: int, as_json: bool) -> None:
     """Changes to ITEM_ID (a fact, passage, entity or source), or to everything; newest first."""
     with user_errors():
-        db = _open_base(context).db
+        base, actor = _open_base(context), Actor.os_user()
         if item_id is not None:
-            _require_known(db, item_id)
-        changes = history(db, item_id, limit)
+            require_known(base, actor, item_id)
+        changes = history(base, actor, item_id, limit)
     if as_json:
         click.echo(json.dumps([c.as_json() for c in changes], ensure_ascii=False))
         return
@@ -626,14 +614,6 @@ def fact_history(context: Context, item_id: str | None, limit: int, as_json: boo
         click.echo("No changes yet.")
     for change in changes:
         click.echo("\n".join(change.describe()))
-
-
-def _require_known(db: Any, item_id: str) -> None:
-    for table in ("passages", "entities", "sources"):
-        if db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [item_id]).fetchone():
-            return
-    if not history(db, item_id, limit=1):
-        raise InputError(f"Unknown id {item_id!r}: no fact, passage, entity or source has it.")
 
 
 @cli.group()
@@ -705,7 +685,7 @@ def gaps_command(context: Context, limit: int, include_answered: bool, as_json: 
     """The questions asked most often that the sources do not answer."""
     with user_errors():
         engine = context.engine()
-        found = top_gaps(_open_base(context).db, Actor.os_user(), limit, engine, include_answered)
+        found = top_gaps(_open_base(context), Actor.os_user(), limit, engine, include_answered)
     if as_json:
         click.echo(json.dumps([g.as_json() for g in found], ensure_ascii=False))
         return

@@ -7,7 +7,6 @@ own: every quote is a stored passage, every claim is attributed to a speaker or 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sqlite3
 import threading
@@ -28,9 +27,10 @@ from factbot.index.meaning import default_encoder
 from factbot.index.sketch import default_table
 from factbot.language.dates import parse_day
 from factbot.language.text import terms as index_terms
-from factbot.models import Source
+from factbot.models import Source, attribution_for
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.store.database import (
+    Reopening,
     connect,
     database_error,
     require_schema,
@@ -131,6 +131,13 @@ class Answer:
         }
 
 
+def unanswerable_json(question: str, error: Exception) -> dict[str, Any]:
+    """The `ask --json` object for a line that could not be asked (an empty line): an answer's
+    fields, nothing answered, and `error` saying why; written by `Answer.as_json`, so the two
+    cannot drift apart."""
+    return {**Answer(question=question, answered=False).as_json(), "error": str(error)}
+
+
 def clean_question(question: str) -> str:
     """Normalise what a user typed; empty or blank raises `InputError`.
 
@@ -145,13 +152,6 @@ def clean_question(question: str) -> str:
     if not text:
         raise InputError("Please ask a question: it was empty.")
     return text
-
-
-def attribution_for(speaker: str | None, source: Source) -> str:
-    """How a claim is credited: to its speaker as reported by the outlet, else to the outlet."""
-    if speaker:
-        return f"{speaker}, as reported by {source.name}"
-    return f"Reported by {source.name}"
 
 
 class AnswerEngine:
@@ -202,42 +202,38 @@ class AnswerEngine:
         the old file would go on answering from it (or failing) forever, so a changed inode
         means reconnecting.
         """
-        matcher: Matcher | None = getattr(self._local, "matcher", None)
-        if matcher is not None and self._replaced():
-            self._forget()
-            matcher = None
-        if matcher is None:
-            return self._open()
+        handle = self._handle()
+        matcher = handle.current()
         try:
             matcher.refresh()
         except Exception as error:
-            self._forget()
+            handle.close()
             raise database_error(self.db_path, error, "cannot be read") from None
         return matcher
 
+    def _handle(self) -> Reopening[Matcher]:
+        handle: Reopening[Matcher] | None = getattr(self._local, "handle", None)
+        if handle is None:
+            handle = Reopening(
+                self.db_path, self._open, _close_matcher, missing_is_replaced=True
+            )
+            self._local.handle = handle
+        return handle
+
     def _open(self) -> Matcher:
-        inode = _inode(self.db_path)
         db = connect(self.db_path, readonly=True)
         try:
             require_schema(db, self.db_path)
-            matcher = Matcher(db)
+            return Matcher(db)
         except sqlite3.Error as error:
             db.conn.close()
             raise database_error(self.db_path, error, "cannot be read") from None
         except BaseException:
             db.conn.close()
             raise
-        self._local.matcher, self._local.inode = matcher, inode
-        return matcher
-
-    def _replaced(self) -> bool:
-        return _inode(self.db_path) != getattr(self._local, "inode", None)
 
     def _forget(self) -> None:
-        matcher: Matcher | None = getattr(self._local, "matcher", None)
-        self._local.matcher = None
-        if matcher is not None:
-            matcher.db.conn.close()
+        self._handle().close()
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -546,11 +542,8 @@ class AnswerEngine:
         return known
 
 
-def _inode(path: Path) -> int | None:
-    try:
-        return os.stat(path).st_ino
-    except FileNotFoundError:
-        return None
+def _close_matcher(matcher: Matcher) -> None:
+    matcher.db.conn.close()
 
 
 def question_about(name: str, kind: str) -> str:

@@ -23,11 +23,12 @@ from typing import Any
 import sqlite_utils
 
 from factbot.answering.answers import Answer, AnswerEngine
-from factbot.editing import Actor, FactBase, require_maintainer
 from factbot.errors import FactbotError
 from factbot.language.text import words
+from factbot.models import Actor, require_maintainer
 from factbot.settings import Settings
 from factbot.store.database import utc_now
+from factbot.store.writer import FactBase
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ class GapRecorder:
 
 
 def top_gaps(
-    db: sqlite_utils.Database,
+    base: FactBase,
     actor: Actor,
     limit: int = 20,
     engine: AnswerEngine | None = None,
@@ -159,6 +160,7 @@ def top_gaps(
     Maintainers only: the list is what other people asked.
     """
     require_maintainer(actor)
+    db = base.db
     rows = db.execute(
         """
         SELECT g.key, g.question, g.intent, g.entities, g.count, g.first_at, g.last_at,

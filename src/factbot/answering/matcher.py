@@ -44,6 +44,7 @@ from factbot.language.text import (
     terms,
     words,
 )
+from factbot.store.database import revision
 
 CANDIDATES = 60
 RETRIEVAL_MIN_DF_CAP = 500
@@ -299,11 +300,10 @@ class Matcher:
 
     def refresh(self) -> bool:
         """Reload caches if the fact base changed since the last call; returns whether it did."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-        revision = row[0] if row else None
-        if revision == self.revision and self.revision is not None:
+        current = revision(self.db)
+        if current == self.revision and self.revision is not None:
             return False
-        self.revision = revision
+        self.revision = current
         self.has_vectors = has_vectors(self.db)
         self.document_count = max(
             1,

@@ -24,13 +24,12 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from factbot.answering.answers import attribution_for
 from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import DatabaseError, InputError
 from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
 from factbot.language.roles import affiliations, alias_words, could_be_person, mentions, roles_in
-from factbot.models import Entity, Source
-from factbot.store.database import list_entities, source_from_row
+from factbot.models import Entity, Source, attribution_for
+from factbot.store.database import list_entities, revision, source_from_row
 
 Length = Literal["short", "full"]
 Format = Literal["text", "markdown", "json"]
@@ -205,7 +204,6 @@ def _load(db: sqlite_utils.Database) -> _Base:
 
 def _read_base(db: sqlite_utils.Database) -> _Base:
     sources, texts, added = _read_sources(db)
-    revision = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
     curated = db.execute("SELECT id FROM entities WHERE origin = 'knowledge'").fetchall()
     return _Base(
         sources=sources,
@@ -214,7 +212,7 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         rows=tuple(_resolve_pronouns(_read_rows(db))),
         entities={entity.id: entity for entity in list_entities(db)},
         idf=_idf(db),
-        revision=None if revision is None else str(revision[0]),
+        revision=revision(db),
         common=frozenset(w for text in texts.values() for w in _LOWERCASE_WORD.findall(text)),
         curated=frozenset(str(row[0]) for row in curated),
     )

@@ -24,9 +24,12 @@ from factbot.language.speakers import speakers
 from factbot.language.text import STOPWORDS, fold, index_columns, terms, words
 from factbot.models import Source
 from factbot.store.database import (
+    REVISION_KEY,
     connect,
     migrate,
     record_text_processing,
+    revision,
+    set_meta,
     transaction,
     utc_now,
     verify_quotes,
@@ -251,9 +254,8 @@ def bump_revision(db: sqlite_utils.Database) -> None:
     meaning vectors, in the same transaction as the change.
     """
     embed_new_passages(db)
-    row = db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-    revision = int(row[0]) + 1 if row else 1
-    db.table("meta").upsert({"key": "revision", "value": str(revision)}, pk="key")
+    current = revision(db)
+    set_meta(db, REVISION_KEY, str(int(current) + 1 if current else 1))
 
 
 # --- files ---------------------------------------------------------------------------------

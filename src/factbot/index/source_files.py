@@ -14,9 +14,9 @@ from datetime import date
 from pathlib import Path
 
 from factbot.errors import KnowledgeError
+from factbot.models import ID_PATTERN, ID_RULE
 
 SOURCE_FIELDS = ("id", "outlet", "title", "url", "published", "author", "photo_credit")
-SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,8 @@ def parse_source(text: str, path: Path, default_id: str | None = None) -> Source
         body = "\n".join(lines[closing + 1 :])
         body_line = closing + 2
     source_id = meta.pop("id") or default_id or path.stem
-    if not SOURCE_ID.match(source_id):
-        raise KnowledgeError(
-            path, 2, f"source id {source_id!r} must be lowercase letters, digits, '.', '_' or '-'"
-        )
+    if not ID_PATTERN.match(source_id):
+        raise KnowledgeError(path, 2, f"source id {source_id!r} must be {ID_RULE}")
     if not body.strip():
         raise KnowledgeError(path, body_line, "source has no text after its front matter")
     return SourceDocument(id=source_id, body=body, path=path, body_line=body_line, meta=meta)

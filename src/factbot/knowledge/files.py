@@ -7,12 +7,15 @@ Layout::
     knowledge/entities.toml     [[entity]] id, name, kind, description, aliases
     knowledge/facts.toml        [[fact]] id, source, quote, attribution, entities, note, status
     knowledge/synonyms.toml     [[group]] words (single words that stand for each other), note
+    knowledge/passages.toml     [[passage]] id, text, status, attribution, note, entities: what
+                                maintainers changed about sentences found in the sources
 
 Every error names the file and line, because the person fixing it is reading a diff.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -20,14 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from factbot.errors import KnowledgeError
-from factbot.index.source_files import SOURCE_FIELDS, SOURCE_ID, SourceDocument, parse_source
+from factbot.index.source_files import SOURCE_FIELDS, SourceDocument, parse_source
+from factbot.models import ID_PATTERN, ID_RULE
 
 __all__ = ["SOURCE_FIELDS", "SourceDocument", "load_knowledge", "parse_source", "read_source"]
 
-MAX_SOURCE_BYTES = 5_000_000
+# Any one file under knowledge/ (a source, a TOML file); a bigger one is a mistake, not news.
+MAX_KNOWLEDGE_FILE_BYTES = 5_000_000
 ENTITY_KINDS = ("person", "place", "organisation", "other")
 FACT_STATUSES = ("active", "retired")
-_ID = SOURCE_ID
+OVERRIDES_FILE = "passages.toml"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,20 @@ class SynonymGroup:
     words: tuple[str, ...]
     path: Path
     line: int
+
+
+@dataclass(frozen=True)
+class Override:
+    """What maintainers changed about one sentence found in a source (`passages.toml`)."""
+
+    id: str
+    text: str
+    line: int
+    status: str = "active"
+    attribution: str | None = None
+    sets_attribution: bool = False
+    note: str | None = None
+    entities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +130,50 @@ def load_knowledge(root: Path) -> Knowledge:
     )
 
 
+def knowledge_files(root: Path) -> list[Path]:
+    """The files `factbot build` reads from `root` (plus passages.toml), in a stable order."""
+    if not root.is_dir():
+        return []
+    sources = sorted((root / "sources").glob("*.md")) + sorted((root / "sources").glob("*.txt"))
+    tomls = [root / name for name in ("entities.toml", "facts.toml", OVERRIDES_FILE)]
+    return sorted(sources) + [p for p in tomls if p.is_file()]
+
+
+def knowledge_digest(root: Path) -> str:
+    """A fingerprint of the knowledge files, to tell whether someone changed them since."""
+    digest = hashlib.sha256()
+    for path in knowledge_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def read_overrides(root: Path) -> list[Override]:
+    """`passages.toml`, checked as the other TOML files are; whether each entry still fits the
+    sentences of the sources is checked when it is applied to a build."""
+    path = root / OVERRIDES_FILE
+    _refuse_links_outside(root, [path])
+    overrides = []
+    for table, line in _tables(path, "passage"):
+        _check_keys(path, line, table, ("id", "text", "status", "attribution", "note", "entities"))
+        status = _string(path, line, table, "status", required=False) or "active"
+        if status not in FACT_STATUSES:
+            raise KnowledgeError(path, line, f"status must be one of {', '.join(FACT_STATUSES)}")
+        overrides.append(
+            Override(
+                id=_string(path, line, table, "id", required=True) or "",
+                text=_string(path, line, table, "text", required=True) or "",
+                line=line,
+                status=status,
+                attribution=_string(path, line, table, "attribution", required=False),
+                sets_attribution="attribution" in table,
+                note=_string(path, line, table, "note", required=False),
+                entities=_strings(path, line, table, "entities"),
+            )
+        )
+    return overrides
+
+
 def read_source(path: Path) -> SourceDocument:
     """Parse one source file: optional front matter, then the body kept byte for byte."""
     return parse_source(_read_text(path), path)
@@ -121,8 +184,8 @@ def _read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as error:
         raise KnowledgeError(path, None, f"cannot read file: {error.strerror}") from None
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise KnowledgeError(path, None, f"file is over {MAX_SOURCE_BYTES:,} bytes")
+    if len(raw) > MAX_KNOWLEDGE_FILE_BYTES:
+        raise KnowledgeError(path, None, f"file is over {MAX_KNOWLEDGE_FILE_BYTES:,} bytes")
     if b"\x00" in raw:
         raise KnowledgeError(path, None, "file is binary (contains NUL bytes), expected UTF-8 text")
     try:
@@ -209,11 +272,11 @@ def _read_entities(path: Path) -> tuple[EntityRecord, ...]:
     for table, line in _tables(path, "entity"):
         _check_keys(path, line, table, allowed)
         entity_id = _string(path, line, table, "id", required=True) or ""
-        if not _ID.match(entity_id):
+        if not ID_PATTERN.match(entity_id):
             raise KnowledgeError(
                 path,
                 line,
-                f"entity id {entity_id!r} must be lowercase letters, digits, '.', '_' or '-'",
+                f"entity id {entity_id!r} must be {ID_RULE}",
             )
         kind = _string(path, line, table, "kind", required=True) or ""
         if kind not in ENTITY_KINDS:
@@ -239,11 +302,11 @@ def _read_facts(path: Path) -> tuple[FactRecord, ...]:
     for table, line in _tables(path, "fact"):
         _check_keys(path, line, table, allowed)
         fact_id = _string(path, line, table, "id", required=True) or ""
-        if not _ID.match(fact_id):
+        if not ID_PATTERN.match(fact_id):
             raise KnowledgeError(
                 path,
                 line,
-                f"fact id {fact_id!r} must be lowercase letters, digits, '.', '_' or '-'",
+                f"fact id {fact_id!r} must be {ID_RULE}",
             )
         status = _string(path, line, table, "status", required=False) or "active"
         if status not in FACT_STATUSES:

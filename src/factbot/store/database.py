@@ -1,4 +1,4 @@
-"""The SQLite fact base: connection, schema migrations, and the queries the rest share.
+"""The SQLite fact base: connection, schema migrations, meta and revision, and the shared queries.
 
 Migrations are an ordered list of small functions, each applied once and recorded in
 `_migrations` (the pattern of simonw/llm): live data is never dropped and recreated.
@@ -7,12 +7,14 @@ Migrations are an ordered list of small functions, each applied once and recorde
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import sqlite_utils
 
@@ -22,6 +24,7 @@ from factbot.models import Entity, Source
 
 SCHEMA_VERSION_KEY = "schema_version"
 TEXT_PROCESSING_KEY = "text_processing"
+REVISION_KEY = "revision"
 FTS_TOKENIZE = "unicode61"
 REBUILD_HINT = "Rebuild it from knowledge/ with: factbot --db {path} build"
 READ_ONLY_HINT = (
@@ -372,3 +375,68 @@ def record_text_processing(db: sqlite_utils.Database) -> None:
 def text_processing_is_current(db: sqlite_utils.Database) -> bool:
     """False for a base indexed (wholly or partly) by another version of the text processing."""
     return meta_value(db, TEXT_PROCESSING_KEY) == str(TEXT_PROCESSING_VERSION)
+
+
+def revision(db: sqlite_utils.Database) -> str | None:
+    """The counter every change bumps, so running readers know to reload; None before any."""
+    return meta_value(db, REVISION_KEY)
+
+
+def file_identity(path: Path) -> int | None:
+    """Which file `path` names now (its inode); None when nothing is there."""
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
+Handle = TypeVar("Handle")
+
+
+class Reopening(Generic[Handle]):
+    """One handle on the base at `path` (a connection, or a matcher around one), opened again
+    when the file there was replaced.
+
+    A rebuild of an unreadable base renames a new file over the old one; a handle on the old
+    file would go on reading it, or writing changes to it where nobody would ever see them.
+    `missing_is_replaced` says whether a path with no file at all counts as replaced: a reader
+    then reopens (and says the base is missing), a writer keeps its handle rather than create
+    an empty file.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        open_handle: Callable[[], Handle],
+        close_handle: Callable[[Handle], None],
+        *,
+        missing_is_replaced: bool,
+    ) -> None:
+        self.path = path
+        self._open = open_handle
+        self._close = close_handle
+        self._missing_is_replaced = missing_is_replaced
+        self._handle: Handle | None = None
+        self._identity: int | None = None
+
+    def current(self) -> Handle:
+        """The open handle, opened first if there is none or the file was replaced."""
+        if self._handle is not None and self.replaced():
+            self.close()
+        if self._handle is None:
+            identity = file_identity(self.path)  # before opening: a later swap is then noticed
+            self._handle = self._open()
+            self._identity = identity
+        return self._handle
+
+    def replaced(self) -> bool:
+        """Whether `path` now names another file than the one the handle was opened on."""
+        now = file_identity(self.path)
+        if now is None and not self._missing_is_replaced:
+            return False
+        return now != self._identity
+
+    def close(self) -> None:
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            self._close(handle)

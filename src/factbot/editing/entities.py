@@ -1,0 +1,124 @@
+"""Entities as maintainers name them, and the other spellings (aliases) readers use for them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import sqlite_utils
+
+from factbot.editing.checks import MAX_NAME_CHARS, clean_reason, required_text
+from factbot.errors import InputError
+from factbot.index.ingest import bump_revision, link_entities
+from factbot.language.text import words
+from factbot.models import Actor, require_maintainer
+from factbot.store.database import utc_now
+from factbot.store.history import Change, record_change
+from factbot.store.writer import FactBase
+
+
+def resolve_entities(db: sqlite_utils.Database, references: Iterable[str]) -> list[str]:
+    """Entity ids for ids or names the maintainer typed; refuses unknown or ambiguous ones."""
+    resolved: list[str] = []
+    for reference in references:
+        reference = required_text("entity", reference, MAX_NAME_CHARS, one_line=True)
+        if db.execute("SELECT 1 FROM entities WHERE id = ?", [reference]).fetchone():
+            entity_id = reference
+        else:
+            matches = sorted(
+                {
+                    r[0]
+                    for r in db.execute(
+                        "SELECT entity_id FROM aliases WHERE folded = ?",
+                        [" ".join(words(reference))],
+                    )
+                }
+            )
+            if len(matches) != 1:
+                detail = (
+                    f"it could be {', '.join(matches)}"
+                    if matches
+                    else "no entity has that id or name"
+                )
+                raise InputError(f"Unknown entity {reference!r}: {detail}.")
+            entity_id = matches[0]
+        if entity_id not in resolved:
+            resolved.append(entity_id)
+    return resolved
+
+
+def add_aliases(
+    base: FactBase, actor: Actor, entity: str, aliases: Sequence[str], reason: str
+) -> Change:
+    """Teach the matcher other spellings of an entity (a transliteration, a misspelling readers use)."""
+    require_maintainer(actor)
+    reason = clean_reason(reason)
+    with base.write() as db:
+        (entity_id,) = resolve_entities(db, [entity])
+        change = add_aliases_in(db, actor, entity_id, aliases, reason, refuse_if_none=True)
+        assert change is not None
+        bump_revision(db)
+    return change
+
+
+def add_aliases_in(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    entity_id: str,
+    aliases: Sequence[str],
+    reason: str,
+    *,
+    refuse_if_none: bool,
+) -> Change | None:
+    known = {
+        r[0] for r in db.execute("SELECT folded FROM aliases WHERE entity_id = ?", [entity_id])
+    }
+    new: list[str] = []
+    for alias in aliases:
+        text = required_text("alias", alias, MAX_NAME_CHARS, one_line=True)
+        folded = " ".join(words(text))
+        if not folded:
+            raise InputError(f"The alias {text!r} has no letters or digits to match on.")
+        if folded not in known:
+            known.add(folded)
+            new.append(text)
+    if not new:
+        if refuse_if_none:
+            raise InputError(f"{entity_id!r} already answers to {', '.join(map(repr, aliases))}.")
+        return None
+    set_aliases(db, entity_id, add=new, retire=[], change_id=None)
+    return record_change(
+        db, actor, "alias.add", f"entity:{entity_id}", {"aliases": []}, {"aliases": new}, reason
+    )
+
+
+def set_aliases(
+    db: sqlite_utils.Database,
+    entity_id: str,
+    add: Sequence[str],
+    retire: Sequence[str],
+    change_id: int | None,
+) -> None:
+    for alias in retire:
+        folded = " ".join(words(alias))
+        db.execute(
+            "INSERT INTO aliases_retired (entity_id, alias, folded, retired_at, change_id) VALUES (?, ?, ?, ?, ?)",
+            [entity_id, alias, folded, utc_now(), change_id],
+        )
+        db.execute("DELETE FROM aliases WHERE entity_id = ? AND folded = ?", [entity_id, folded])
+    db.table("aliases").insert_all(
+        ({"entity_id": entity_id, "alias": a, "folded": " ".join(words(a))} for a in add),
+        pk=("entity_id", "folded"),
+        ignore=True,
+    )
+    if db.execute("SELECT origin FROM entities WHERE id = ?", [entity_id]).fetchone() == ("auto",):
+        db.execute("UPDATE entities SET origin = 'edit' WHERE id = ?", [entity_id])
+    link_entities(db)
+
+
+def present_aliases(
+    db: sqlite_utils.Database, entity_id: str, aliases: Iterable[str]
+) -> list[str]:
+    known = {
+        r[0] for r in db.execute("SELECT folded FROM aliases WHERE entity_id = ?", [entity_id])
+    }
+    return [a for a in aliases if " ".join(words(a)) in known]
