@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from story_helpers import build_harbour
+from story_helpers import build_harbour, harbour_knowledge
 
 from factbot.answering.answers import AnswerEngine, format_text
 from factbot.index.disagreement import (
@@ -21,7 +21,9 @@ from factbot.index.disagreement import (
     count_claims,
     disagree,
     kinds_asked,
+    same_scene,
 )
+from factbot.knowledge.build import build_fact_base
 from factbot.store.database import connect
 
 
@@ -137,3 +139,32 @@ def test_ask_json_gains_conflicts_with_quote_source_attribution_and_passage(
     for version in answer["conflicts"]:
         assert set(version) >= {"quote", "source", "attribution", "passage_id"}
         assert version["source"]["published"]
+
+
+def test_counts_found_apart_must_be_told_among_events_of_the_same_day() -> None:
+    (here,) = count_claims(passage("a:1", "a", "Nine people were detained.", date(2024, 6, 27)))
+    (same_day,) = count_claims(passage("b:1", "b", "Six people were detained.", date(2024, 6, 28)))
+    (undated,) = count_claims(passage("c:1", "c", "Six people were detained."))
+
+    assert same_scene(here, same_day)
+    assert not same_scene(here, undated), "no day known: no evidence it is the same event"
+
+
+def test_a_how_many_question_answered_without_a_number_shows_the_counts_that_differ(
+    tmp_path: Path,
+) -> None:
+    knowledge = harbour_knowledge(tmp_path / "knowledge")
+    (knowledge / "sources" / "digest-arrests.md").write_text(
+        "---\nid: digest-arrests\noutlet: Harbour Digest\npublished: 2024-03-05\n---\n"
+        "Arrests at the Portvale picket line\n"
+        "Officers arrested 25 people at the picket line on Sunday, a union lawyer said.\n",
+        encoding="utf-8",
+    )
+    db = tmp_path / "digest.db"
+    build_fact_base(knowledge, db)
+    engine = AnswerEngine(db, min_confidence=0.0)
+
+    answer = engine.ask("how many people were arrested at the portvale picket line?")
+
+    shown = " ".join([answer.quote or "", *(c.quote for c in answer.conflicts)])
+    assert sum(n in shown for n in ("twelve people", "40 people", "25 people")) >= 2, shown
