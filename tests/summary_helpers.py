@@ -51,7 +51,8 @@ def problems(summary: Summary, db: sqlite_utils.Database) -> list[str]:
     """Everything that breaks the summary's promises, as readable messages (empty when none).
 
     Every quote is an active passage or a verbatim sub-span of one at the stored offsets; every
-    line is attributed; notes are labelled as the maintainers'; gaps cite a stored source.
+    line is attributed; notes are labelled as the maintainers'; gaps cite a stored source; a
+    side's silence names the side and cites nothing.
     """
     found = []
     for line in summary.lines:
@@ -68,6 +69,9 @@ def problems(summary: Summary, db: sqlite_utils.Database) -> list[str]:
                 is None
             ):
                 found.append(f"gap cites an unknown source: {line}")
+        elif line.kind == "absent":
+            if line.passage_id or line.source_id or not line.group:
+                found.append(f"a side's silence must name the side and cite nothing: {line}")
         else:
             found.append(f"unknown line kind {line.kind!r}")
     return found

@@ -105,10 +105,22 @@ async def test_moderator_gets_a_private_preview_with_a_post_button(
     assert channel_posts(fake_discord) == [], "nothing is public before the moderator confirms"
 
 
-async def test_post_button_posts_the_previewed_pages_publicly_without_mentions(
+def embed_text(embeds: list[Any]) -> str:
+    parts = []
+    for embed in embeds:
+        parts.append(embed.get("description") or "")
+        parts.extend(f"{item['name']}: {item['value']}" for item in embed.get("fields") or [])
+    return "\n".join(parts)
+
+
+def quotes(text: str) -> list[str]:
+    return re.findall(r"“[^”]+”", text)
+
+
+async def test_post_button_posts_the_summary_without_ids_notes_or_mentions(
     fake_discord: FakeDiscord, discord_bot: Any
 ) -> None:
-    pages = await preview(fake_discord)
+    pages = await preview(fake_discord, {"length": "full"})
     message = fake_discord.stored_message(pages[-1])
 
     click = await fake_discord.click(message, button(pages[-1], "Post in channel"))
@@ -117,7 +129,19 @@ async def test_post_button_posts_the_previewed_pages_publicly_without_mentions(
     )
 
     posted = channel_posts(fake_discord)
-    assert [p.json["embeds"] for p in posted] == [page.message["embeds"] for page in pages]
+    previewed = embed_text([e for page in pages for e in page.message["embeds"]])
+    public = embed_text([e for p in posted for e in p.json["embeds"]])
+    assert "`trt-azerbaijan-russia-protests:" in previewed and "Maintainers' note" in previewed
+    for internal in (
+        "trt-azerbaijan-russia-protests:",
+        "russia-protests-unfriendly-actions",
+        "entities.toml",
+        "Maintainers' note",
+    ):
+        assert internal not in public
+    assert quotes(public) and set(quotes(public)) <= set(quotes(previewed))
+    titles = [e["title"] for p in posted for e in p.json["embeds"]]
+    assert titles == [e["title"] for page in pages for e in page.message["embeds"]]
     assert all(p.json["allowed_mentions"] == NO_PINGS for p in posted)
     assert all(int(p.json.get("flags") or 0) & EPHEMERAL == 0 for p in posted)
     assert "Posted the summary" in done.json["content"] and done.flags & EPHEMERAL

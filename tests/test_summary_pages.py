@@ -94,16 +94,18 @@ def test_people_and_sides_are_fields_named_after_them(seed_summary: Summary) -> 
     assert "Rahman Mustafayev" in [f.name for f in embeds["Who's who"].fields]
 
 
+@pytest.mark.parametrize("annotated", [False, True], ids=["posted", "preview"])
 @pytest.mark.parametrize("limits", [EmbedLimits(), TIGHT], ids=["discord", "tight"])
 def test_every_line_survives_splitting_within_the_limits(
-    seed_summary: Summary, article_summary: Summary, limits: EmbedLimits
+    seed_summary: Summary, article_summary: Summary, limits: EmbedLimits, annotated: bool
 ) -> None:
     for summary in (seed_summary, article_summary):
-        messages = discord_pages(summary, limits)
+        messages = discord_pages(summary, limits, annotated=annotated)
         assert violations(messages, limits) == []
         shown = shown_text(messages)
-        for line in summary.lines:
-            assert " ".join(line_markdown(line).split()) in shown
+        lines = summary.lines if annotated else summary.for_posting().lines
+        for line in lines:
+            assert " ".join(line_markdown(line, annotated).split()) in shown
 
 
 def test_tight_limits_continue_sections_over_several_embeds_and_messages(

@@ -4,10 +4,12 @@ Moderators only by default: members with Manage Messages in the channel, or with
 by FACTBOT_MODERATOR_ROLE. The command also declares `default_permissions(manage_messages=True)`
 so Discord hides it from everyone else until a server admin decides otherwise.
 
-Flow: `factbot.briefing.summary.build_summary` in the DB thread pool -> `discord_pages` (plain data within
-Discord's limits) -> embeds -> an ephemeral preview with "Post in channel" and "Discard". Posting
-sends exactly the previewed pages to the channel with mentions disabled and, if asked, pins the
-first message. The preview lives in memory for `PREVIEW_TIMEOUT`: a restart only costs the
+Flow: `factbot.briefing.summary.build_summary` in the DB thread pool -> `discord_pages` (plain
+data within Discord's limits) -> embeds -> an ephemeral preview with "Post in channel" and
+"Discard". The preview shows each line's passage id and the maintainers' notes, for checking;
+posting sends the same summary without them (what members may read unedited) to the channel
+with mentions disabled and, if asked, pins the first message. The preview lives in memory for
+`PREVIEW_TIMEOUT`: a restart only costs the
 moderator running `/summary` again.
 """
 
@@ -36,6 +38,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 PREVIEW_TIMEOUT = 15 * 60.0
 SUMMARY_COLOUR = discord.Colour.dark_gold()
 DEFAULT_LENGTH = "short"
+PREVIEW_NOTE = "Preview, only you can see it; the post leaves out the ids and maintainers' notes. "
 T = TypeVar("T")
 
 
@@ -100,7 +103,10 @@ def embeds_for(message: Message) -> list[discord.Embed]:
 
 
 class PreviewView(discord.ui.View):
-    """The buttons under a private preview: post it in the channel, or discard it."""
+    """The buttons under a private preview: post it in the channel, or discard it.
+
+    `pages` are what gets posted: the previewed summary without ids and maintainers' notes.
+    """
 
     def __init__(
         self, author_id: int, summary: Summary, pages: Sequence[Message], pin: bool
@@ -217,11 +223,11 @@ class SummaryCog(commands.Cog, name="Summary"):
     async def send_preview(
         self, interaction: discord.Interaction[Any], built: Summary, pin: bool
     ) -> None:
-        """The pages privately, the buttons under the last one."""
-        pages = discord_pages(built)
-        view = PreviewView(interaction.user.id, built, pages, pin)
+        """The annotated pages privately, the buttons under the last one."""
+        pages = discord_pages(built, annotated=True)
+        view = PreviewView(interaction.user.id, built, discord_pages(built), pin)
         for number, page in enumerate(pages, start=1):
-            note = "Preview, only you can see it. " if number == 1 else ""
+            note = PREVIEW_NOTE if number == 1 else ""
             text = note + header(built, number, len(pages))
             if number < len(pages):
                 await interaction.followup.send(

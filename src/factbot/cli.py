@@ -342,12 +342,21 @@ def sync_commands(context: Context, clear_guild: bool) -> None:
 @click.option("--length", type=click.Choice(LENGTHS), default="full", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
+@click.option(
+    "--annotated",
+    is_flag=True,
+    help="Show passage ids and maintainers' notes, for checking (not for posting).",
+)
 @pass_context
-def summary(context: Context, length: str, fmt: str, since: str | None) -> None:
-    """Print a cited, neutral briefing of the story for moderators."""
+def summary(context: Context, length: str, fmt: str, since: str | None, annotated: bool) -> None:
+    """Print a cited, neutral briefing of the story that moderators can post as it is.
+
+    The short text and Markdown fit one Discord message; --annotated adds what only
+    maintainers need (ids to look passages up, their own notes).
+    """
     with user_errors():
         built = build_summary(context.engine().db, length=length, since=parse_since(since))
-        click.echo(render(built, fmt))
+        click.echo(render(built, fmt, annotated=annotated))
 
 
 # --- maintainers: sources, facts, aliases, history, export, backup, gaps ------------------------

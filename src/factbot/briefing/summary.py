@@ -27,7 +27,15 @@ import sqlite_utils
 from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import DatabaseError, InputError
 from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
-from factbot.language.roles import affiliations, alias_words, could_be_person, mentions, roles_in
+from factbot.language.roles import (
+    Affiliations,
+    affiliations,
+    alias_words,
+    could_be_person,
+    mentions,
+    roles_in,
+)
+from factbot.language.text import words
 from factbot.models import Entity, Source, attribution_for
 from factbot.store.database import list_entities, revision, source_from_row
 
@@ -38,6 +46,7 @@ FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
 
 SUMMARY_TITLE = "What we know so far"
 MAINTAINERS_NOTE = "Maintainers' note (entities.toml), not a quote from the sources"
+NOT_IN_SOURCES = "What the sources do not say"
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ class Budget:
 
 BUDGETS: dict[Length, Budget] = {
     "short": Budget(2, 5, 6, 1, 2, 4, notes=False, gaps=False),
-    "full": Budget(4, 12, 15, 2, 5, 4, notes=True, gaps=True),
+    "full": Budget(4, 12, 15, 6, 5, 4, notes=True, gaps=True),
 }
 
 
@@ -144,6 +153,15 @@ class Summary:
     def lines(self) -> tuple[Line, ...]:
         return tuple(line for section in self.sections for line in section.lines)
 
+    def for_posting(self) -> Summary:
+        """The summary as members see it: without the maintainers' notes (their words, not the
+        sources'); renderers also leave out internal ids unless asked to annotate."""
+        sections = tuple(
+            replace(section, lines=tuple(x for x in section.lines if x.kind != "note"))
+            for section in self.sections
+        )
+        return replace(self, sections=sections)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
@@ -174,6 +192,7 @@ class _Row:
     status: str
     terms: tuple[str, ...]
     entities: frozenset[str] = frozenset()
+    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +228,7 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         sources=sources,
         texts=texts,
         added=added,
-        rows=tuple(_resolve_pronouns(_read_rows(db))),
+        rows=tuple(_continuations(_resolve_pronouns(_read_rows(db)))),
         entities={entity.id: entity for entity in list_entities(db)},
         idf=_idf(db),
         revision=revision(db),
@@ -275,6 +294,35 @@ def _resolve_pronouns(rows: Iterable[_Row]) -> list[_Row]:
         if speaker and row.kind == "sentence":
             last[row.source_id] = speaker
         resolved.append(row)
+    return resolved
+
+
+# "During the meeting, X was handed a note ..." goes on telling the event of the sentence before.
+_CONTINUES = re.compile(
+    r"^(?:During|At|In|After|Following|Throughout)\s+(?:the|that|this)\s+"
+    r"(?:meeting|talks|call|conversation|session|briefing|summons|exchange|hearing|visit)\b"
+)
+
+
+def _continuations(rows: Iterable[_Row]) -> list[_Row]:
+    """Give a sentence that continues the one before it that sentence's voice.
+
+    "Russia’s Foreign Ministry said it summoned the ambassador. During the meeting, he was handed
+    a note demanding ..." reports Russia's demand in the outlet's own words: the quote stays
+    credited to the outlet, but it belongs under the side that made the demand.
+    """
+    resolved: list[_Row] = []
+    previous: _Row | None = None
+    for row in rows:
+        if row.kind != "sentence":
+            resolved.append(replace(row, voice=row.speaker))
+            continue
+        voice = row.speaker
+        if voice is None and previous is not None and previous.source_id == row.source_id:
+            voice = previous.voice if _CONTINUES.match(row.text) else None
+        row = replace(row, voice=voice)
+        resolved.append(row)
+        previous = row
     return resolved
 
 
@@ -361,6 +409,7 @@ def _changed_since(db: sqlite_utils.Database, since: date) -> tuple[set[str], se
 
 # --- scoring: what is central to the story ----------------------------------------------
 
+BRIEF = 160
 _CAPTION_AFTER = re.compile(r"\s*\((?:photo|photograph|image|picture|video)\b", re.I)
 _OPENS_WITH_QUOTE = re.compile(r"^[\"“”«]")
 
@@ -387,6 +436,14 @@ def _vector(row_terms: Sequence[str], idf: dict[str, float]) -> dict[str, float]
     vector = {term: (1 + math.log(n)) * idf.get(term, 1.0) for term, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
     return {term: value / norm for term, value in vector.items()}
+
+
+def _briefer(scores: dict[str, float], pool: Sequence[_Row]) -> dict[str, float]:
+    """Scores that favour sentences under `BRIEF` characters, for the one-message summary:
+    two short sentences say more there than one long one."""
+    return {
+        row.id: scores.get(row.id, 0.0) * min(1.0, BRIEF / max(len(row.text), 1)) for row in pool
+    }
 
 
 def _is_caption(row: _Row, base: _Base) -> bool:
@@ -434,13 +491,32 @@ def _in_source_order(rows: Iterable[_Row]) -> list[_Row]:
 def _quote_line(row: _Row, base: _Base, **extra: Any) -> Line:
     return Line(
         text=row.text,
-        attribution=attribution_for(row.speaker, base.sources[row.source_id]),
+        attribution=attribution_for(
+            _as_written(row.speaker, row.text), base.sources[row.source_id]
+        ),
         passage_id=row.id,
         source_id=row.source_id,
         start=row.start,
         end=row.end,
         **extra,
     )
+
+
+_THE_BEFORE = re.compile(r"(?:^|\s)[Tt]he\s+$")
+
+
+def _as_written(speaker: str | None, text: str) -> str | None:
+    """The speaker with the article the sentence gives it: "The Azerbaijani ambassador".
+
+    Speakers are stored without a leading "the", which reads as a name for "Russia’s Foreign
+    Ministry" but not for a common noun ("Azerbaijani ambassador, as reported by TRT").
+    """
+    if not speaker or speaker.casefold().startswith("the "):
+        return speaker
+    at = text.find(speaker)
+    if at > 0 and _THE_BEFORE.search(text, 0, at):
+        return f"The {speaker}"
+    return speaker
 
 
 # --- Timeline ---------------------------------------------------------------------------
@@ -505,6 +581,23 @@ def _event_line(row: _Row, when: When, base: _Base) -> Line:
 # --- Who's who --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Role:
+    """A role the sources give one or more people: a span of one sentence, in its own offsets."""
+
+    row: _Row
+    start: int
+    end: int
+
+    @property
+    def text(self) -> str:
+        return self.row.text[self.start : self.end]
+
+    @property
+    def key(self) -> tuple[str, int, int]:
+        return (self.row.id, self.start, self.end)
+
+
 class _People:
     """The person-like entities of a pool, and the roles the sources give them, each read once."""
 
@@ -512,11 +605,12 @@ class _People:
         self.pool = pool
         self.base = base
         self.ranked = _people(pool, base)
-        self._roles: dict[str, list[Line]] = {}
+        self.sentences = _role_rows(pool, base)
+        self._roles: dict[str, list[_Role]] = {}
 
-    def roles(self, entity: Entity) -> list[Line]:
+    def roles(self, entity: Entity) -> list[_Role]:
         if entity.id not in self._roles:
-            self._roles[entity.id] = _source_roles(entity, self.pool, self.base)
+            self._roles[entity.id] = _source_roles(entity, self.sentences, self.base)
         return self._roles[entity.id]
 
     def speaking(self, speakers: Iterable[str]) -> dict[str, str]:
@@ -529,25 +623,108 @@ class _People:
                 continue
             roles = self.roles(entity)
             if roles:
-                found[entity.id] = " ; ".join(line.text for line in roles)
+                found[entity.id] = " ; ".join(role.text for role in roles)
         return found
 
 
+def _role_rows(pool: Sequence[_Row], base: _Base) -> list[_Row]:
+    """The sentences a role may be quoted from: the pool's, with each curated fact's sentence.
+
+    A role is the outlet's description of a person, so it cites the outlet's sentence, never a
+    curated fact credited to someone else ("Russia’s Foreign Ministry said it summoned
+    Azerbaijan’s ambassador in Moscow" describes the ambassador in TRT's words).
+    """
+    by_source: dict[str, list[_Row]] = {}
+    for row in base.rows:
+        if row.kind == "sentence" and row.status == "active":
+            by_source.setdefault(row.source_id, []).append(row)
+    found: dict[str, _Row] = {}
+    for row in pool:
+        if row.kind == "sentence":
+            found[row.id] = row
+            continue
+        for sentence in by_source.get(row.source_id, ()):
+            if _overlap(sentence, row):
+                found[sentence.id] = sentence
+    return _in_source_order(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One who's-who entry: one person, or people the sources describe together."""
+
+    names: tuple[str, ...]
+    roles: tuple[_Role, ...]
+    note: Line | None = None
+
+    @property
+    def group(self) -> str:
+        if len(self.names) == 1:
+            return self.names[0]
+        return ", ".join(self.names[:-1]) + " and " + self.names[-1]
+
+
 def _whos_who(people: _People, budget: Budget) -> list[Line]:
-    """Each person the passages mention, with the role the sources give.
+    """Each person the passages mention, with every role the sources give them.
 
     Only people the sources describe (or the maintainers have noted) are listed, so a capitalised
-    phrase that ingest guessed to be a person does not appear as one.
+    phrase that ingest guessed to be a person does not appear as one. A role the sources give
+    several people at once ("Azerbaijani brothers Huseyn and Ziyaddin Safarov") says who they
+    are together, not who each one is: it heads one joint entry instead of repeating under each.
     """
     lines: list[Line] = []
-    shown = 0
-    for entity in people.ranked:
-        if shown >= budget.people:
-            break
-        entry = _person_lines(entity, people.roles(entity), budget)
-        lines.extend(entry)
-        shown += bool(entry)
+    for entry in _entries(people, budget)[: budget.people]:
+        roles = entry.roles[: budget.roles_per_person]
+        lines.extend(_role_line(role, people.base, entry.group) for role in roles)
+        if entry.note is not None and (budget.notes or not roles):
+            lines.append(replace(entry.note, group=entry.group))
     return lines
+
+
+def _entries(people: _People, budget: Budget) -> list[_Entry]:
+    holders: dict[tuple[str, int, int], list[Entity]] = {}
+    roles: dict[tuple[str, int, int], _Role] = {}
+    for entity in people.ranked:
+        for role in people.roles(entity):
+            holders.setdefault(role.key, []).append(entity)
+            roles[role.key] = role
+    entries: list[_Entry] = []
+    joint: dict[tuple[str, ...], list[_Role]] = {}
+    for key, entities in holders.items():
+        if len(entities) > 1:
+            joint.setdefault(tuple(e.name for e in entities), []).append(roles[key])
+    placed: set[tuple[str, ...]] = set()
+    for entity in people.ranked:
+        own = tuple(r for r in people.roles(entity) if len(holders[r.key]) == 1)
+        note = _maintainers_note(entity) if entity.kind == "person" else None
+        if own or (note and not any(entity.name in names for names in joint)):
+            entries.append(_Entry((entity.name,), _distinct(own), note))
+        for names, shared in joint.items():
+            if entity.name in names and names not in placed:
+                placed.add(names)
+                entries.append(_Entry(names, _distinct(shared)))
+    return entries
+
+
+def _distinct(roles: Iterable[_Role]) -> tuple[_Role, ...]:
+    """Roles without repeats: one worded inside another ("ambassador", "ambassador in Moscow")
+    is the same role, and the fuller wording is kept."""
+    ordered = list(roles)
+    folded = [_fold_role(role.text) for role in ordered]
+    kept = []
+    for i, role in enumerate(ordered):
+        inside = any(
+            j != i and folded[i] in folded[j] and (folded[i] != folded[j] or j < i)
+            for j in range(len(ordered))
+        )
+        if not inside:
+            kept.append(role)
+    return tuple(kept)
+
+
+def _fold_role(text: str) -> str:
+    text = text.replace("’", "'").casefold()
+    return re.sub(r"^(?:the|its|his|her|their|a|an)\s+", "", text)
 
 
 def _people(pool: Sequence[_Row], base: _Base) -> list[Entity]:
@@ -562,46 +739,50 @@ def _people(pool: Sequence[_Row], base: _Base) -> list[Entity]:
             counts[entity_id] += 1
             first.setdefault(entity_id, (row.source_id, row.start))
     ordered = sorted(counts, key=lambda e: (-counts[e], first[e], e))
-    return [base.entities[e] for e in ordered]
+    names = {e: tuple(words(base.entities[e].name)) for e in ordered}
+    return [
+        base.entities[e]
+        for e in ordered
+        if not any(o != e and _part_of(names[e], names[o]) for o in ordered)
+    ]
 
 
-def _person_lines(entity: Entity, roles: Sequence[Line], budget: Budget) -> list[Line]:
-    roles = roles[: budget.roles_per_person]
-    note = _maintainers_note(entity) if entity.kind == "person" else None
-    if roles and not budget.notes:
-        note = None
-    return [*roles, *([note] if note else [])]
+def _part_of(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """A name that is the start or end of a longer one ("Brandt" of "Otto Brandt") is a short
+    form of it, or of several people's (a family name): no entry of its own either way."""
+    n = len(short)
+    return 0 < n < len(full) and (full[:n] == short or full[-n:] == short)
 
 
-def _source_roles(entity: Entity, pool: Sequence[_Row], base: _Base) -> list[Line]:
+def _source_roles(entity: Entity, sentences: Sequence[_Row], base: _Base) -> list[_Role]:
     aliases = alias_words(entity, base.common)
     kind = "curated" if entity.id in base.curated and entity.kind == "person" else entity.kind
-    found: list[Line] = []
+    found: list[_Role] = []
     seen: set[str] = set()
-    for row in pool:
+    for row in sentences:
         if entity.id not in row.entities:
             continue
         for mention in mentions(row.text, aliases):
             for start, end in roles_in(row.text, mention, kind):
-                role = row.text[start:end]
-                if role.lower() in seen:
+                role = _Role(row, start, end)
+                if _fold_role(role.text) in seen:
                     continue
-                seen.add(role.lower())
-                found.append(_role_line(row, base, entity, start, end))
+                seen.add(_fold_role(role.text))
+                found.append(role)
     return found
 
 
-def _role_line(row: _Row, base: _Base, entity: Entity, start: int, end: int) -> Line:
+def _role_line(role: _Role, base: _Base, group: str) -> Line:
+    row = role.row
     return Line(
-        text=row.text[start:end],
-        attribution=attribution_for(None, base.sources[row.source_id]),
+        text=role.text,
+        attribution=base.sources[row.source_id].name,
         kind="role",
         passage_id=row.id,
         source_id=row.source_id,
-        start=row.start + start,
-        end=row.start + end,
-        entity_id=entity.id,
-        group=entity.name,
+        start=row.start + role.start,
+        end=row.start + role.end,
+        group=group,
     )
 
 
@@ -626,19 +807,26 @@ def _sides(
     scores: dict[str, float],
     budget: Budget,
     people: _People,
+    since: date | None = None,
 ) -> list[Line]:
     """Attributed claims filed under the side each speaker speaks for, sides in name order.
 
-    Every side gets the same room; curated facts go first (maintainers chose them as the key
-    claims), then the most central passages. With no side found (an article with no parties),
-    claims are filed under their speakers instead.
+    Every side gets the same room, at most one claim more than the side quoted least (a side
+    with five statements would otherwise drown one with two); curated facts go first (maintainers chose them as the key
+    claims), then the most central passages. A sentence that continues a claim in the outlet's
+    words ("During the meeting, ... a note demanding ...") counts for the claim's side. A side
+    the story has but this pool does not quote gets a line saying so, so silence is never read
+    as agreement. With no side found (an article with no parties), claims are filed under their
+    speakers instead.
     """
-    claims = [row for row in pool if row.speaker and not _is_caption(row, base)]
-    roles = people.speaking(row.speaker or "" for row in claims)
+    if not pool:
+        return []
+    claims = [row for row in pool if row.voice and not _is_caption(row, base)]
+    roles = people.speaking(row.voice or "" for row in claims)
     affiliation = affiliations(base.entities.values(), base.common, roles)
     groups: dict[str, list[_Row]] = {}
     for row in claims:
-        side = affiliation.side_of(row.speaker or "")
+        side = affiliation.side_of(row.voice or "")
         if side is not None:
             groups.setdefault(side, []).append(row)
     if not groups:
@@ -646,14 +834,72 @@ def _sides(
             groups.setdefault(f"speaker:{row.speaker}", []).append(row)
     names = {key: _group_name(key, base) for key in groups}
     ranked = sorted(groups, key=lambda k: (-len(groups[k]), names[k]))[: budget.sides]
+    silent = [key for key in _story_sides(base, affiliation) if key not in groups]
+    names.update({key: _group_name(key, base) for key in silent})
+    shown = sorted(
+        [*ranked, *silent[: max(budget.sides - len(ranked), 0)]], key=lambda k: names[k].casefold()
+    )
+    room = min(budget.per_side, min((len(groups[k]) for k in ranked), default=0) + 1)
     lines: list[Line] = []
-    for key in sorted(ranked, key=lambda k: names[k].casefold()):
+    for key in shown:
+        if key not in groups:
+            lines.append(_silent_side(names[key], since))
+            continue
         best = sorted(
-            groups[key], key=lambda r: (r.kind != "fact", -scores.get(r.id, 0.0), r.start)
+            groups[key], key=lambda r: (r.kind != "fact", -_position_weight(r, scores), r.start)
         )
-        for row in _in_source_order(best[: budget.per_side]):
+        for row in _in_source_order(best[: max(room, 2 if budget.per_side >= 2 else 1)]):
             lines.append(_quote_line(row, base, group=names[key]))
     return lines
+
+
+def _position_weight(row: _Row, scores: dict[str, float]) -> float:
+    """How well a claim states a side's position: a dated one ("on Monday confirmed ...")
+    reports an event, which the timeline tells, so it weighs less than an undated stand."""
+    dated = anchor(row.text) is not None
+    return scores.get(row.id, 0.0) * (0.7 if dated else 1.0)
+
+
+def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
+    """The sides of the whole story: those any active claim speaks for, in any source.
+
+    A story told by one side only still has the other: the place (or unclassified name) its
+    sentences mention most besides the speaking side, counting its adjective ("Ruritanian") as
+    the place, when it is mentioned in at least a quarter of them.
+    """
+    active = [row for row in base.rows if row.status == "active" and row.kind == "sentence"]
+    speaking = {
+        side for row in active if row.voice and (side := affiliation.side_of(row.voice)) is not None
+    }
+    if len(speaking) != 1:
+        return sorted(speaking)
+    mentioned: Counter[str] = Counter()
+    for row in active:
+        named = {_party(base.entities.get(e), affiliation) for e in row.entities}
+        mentioned.update(party for party in named if party and party not in speaking)
+    if mentioned:
+        party, count = mentioned.most_common(1)[0]
+        if party and count * 4 >= len(active):
+            return sorted({*speaking, party})
+    return sorted(speaking)
+
+
+def _party(entity: Entity | None, affiliation: Affiliations) -> str | None:
+    """The place an entity stands for, if it can be a side: a place, or a name of no known kind."""
+    if entity is None or entity.kind not in ("place", "other"):
+        return None
+    if entity.kind == "place":
+        return affiliation.root(entity.id)
+    return affiliation.demonym_in(entity.name) or entity.id
+
+
+def _silent_side(name: str, since: date | None) -> Line:
+    text = (
+        f"Nothing new from {name} in the sources since {since.isoformat()}."
+        if since
+        else f"The sources quote no statement from {name}."
+    )
+    return Line(text=text, attribution=NOT_IN_SOURCES, kind="absent", group=name)
 
 
 def _group_name(key: str, base: _Base) -> str:
@@ -697,36 +943,93 @@ def _gaps(pool: Sequence[_Row], base: _Base) -> list[Line]:
 def build_summary(
     db: sqlite_utils.Database, *, length: str = "full", since: date | None = None
 ) -> Summary:
-    """Build the briefing from the fact base as it is now; raises if a quote is not verbatim."""
+    """Build the briefing from the fact base as it is now; raises if a quote is not verbatim.
+
+    A short summary is what a moderator posts as one Discord message: its posted text and
+    Markdown both fit `MESSAGE_CONTENT` characters, so it gives up lines (see `SHORTER`) until
+    they do.
+    """
     if length not in LENGTHS:
         raise InputError(f"--length must be one of {', '.join(LENGTHS)}, not {length!r}.")
-    budget = BUDGETS[length]
     base = _load(db)
     pool = _pool(base, db, since)
     scores = _centrality(pool, base.idf)
+    if length == "short":
+        scores = _briefer(scores, pool)
     people = _People(pool, base)
+    budgets = _shorter_budgets(BUDGETS["short"]) if length == "short" else [BUDGETS["full"]]
+    summary = None
+    for budget in budgets:
+        summary = Summary(
+            title=SUMMARY_TITLE,
+            length=length,
+            since=since.isoformat() if since else None,
+            revision=base.revision,
+            sources=tuple(base.sources[s] for s in sorted({row.source_id for row in pool})),
+            sections=_sections(pool, base, scores, people, budget, since),
+        )
+        if length != "short" or fits_one_message(summary):
+            break
+    assert summary is not None
+    check_quotes(summary, base.texts)
+    return summary
+
+
+def _sections(
+    pool: Sequence[_Row],
+    base: _Base,
+    scores: dict[str, float],
+    people: _People,
+    budget: Budget,
+    since: date | None,
+) -> tuple[Section, ...]:
+    """The sections in reading order, each quoting passages no earlier pick has quoted.
+
+    Sides pick first (each side's position must be complete), then the timeline, then what
+    happened from what is left, so no quote is repeated across sections. Roles in who's who are
+    a few words of a sentence, not a repeat of it.
+    """
+    sides = _sides(pool, base, scores, budget, people, since)
+    used = {line.passage_id for line in sides}
+    timeline = _timeline([r for r in pool if r.id not in used], base, scores, budget.timeline)
+    used |= {line.passage_id for line in timeline}
+    what = _what_happened([r for r in pool if r.id not in used], base, scores, budget.what_happened)
     sections = [
-        Section(
-            "what_happened",
-            "What happened",
-            tuple(_what_happened(pool, base, scores, budget.what_happened)),
-        ),
-        Section("timeline", "Timeline", tuple(_timeline(pool, base, scores, budget.timeline))),
+        Section("what_happened", "What happened", tuple(what)),
+        Section("timeline", "Timeline", tuple(timeline)),
         Section("whos_who", "Who's who", tuple(_whos_who(people, budget))),
-        Section("sides", "What each side says", tuple(_sides(pool, base, scores, budget, people))),
+        Section("sides", "What each side says", tuple(sides)),
     ]
     if budget.gaps:
         sections.append(Section("not_said", "What the sources don't say", tuple(_gaps(pool, base))))
-    summary = Summary(
-        title=SUMMARY_TITLE,
-        length=length,
-        since=since.isoformat() if since else None,
-        revision=base.revision,
-        sources=tuple(base.sources[s] for s in sorted({row.source_id for row in pool})),
-        sections=tuple(sections),
-    )
-    check_quotes(summary, base.texts)
-    return summary
+    return tuple(sections)
+
+
+# What a short summary gives up, in turn, until it fits one message: a timeline entry, a
+# person, the second "what happened" sentence, second roles, and last a side's second claim.
+SHORTER: tuple[str, ...] = (
+    "timeline",
+    "people",
+    "what_happened",
+    "timeline",
+    "people",
+    "roles_per_person",
+    "timeline",
+    "people",
+    "timeline",
+    "people",
+    "per_side",
+)
+
+
+def _shorter_budgets(budget: Budget) -> list[Budget]:
+    budgets = [budget]
+    for name in SHORTER:
+        value = getattr(budget, name)
+        if value > 1:
+            budget = replace(budget, **{name: value - 1})
+            budgets.append(budget)
+    return budgets
 
 
 def check_quotes(summary: Summary, texts: dict[str, str]) -> None:
@@ -743,6 +1046,7 @@ def check_quotes(summary: Summary, texts: dict[str, str]) -> None:
 
 # --- rendering --------------------------------------------------------------------------
 
+MESSAGE_CONTENT = 2000  # characters of one Discord message's text
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>#\[\]])")
 
 
@@ -751,16 +1055,25 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def line_markdown(line: Line) -> str:
-    """One line as Markdown: label, the quote in curly quotes, who says it, the cited id."""
-    cite = f"`{line.cite}`"
+def line_markdown(line: Line, annotated: bool = False) -> str:
+    """One line as Markdown: label, the quote in curly quotes, who says it; annotated, its id.
+
+    The posted version (`annotated=False`) carries no internal ids: readers find the source
+    by the outlet named in the attribution and listed under Sources.
+    """
+    cite = f" · `{line.cite}`" if annotated and line.cite else ""
     if line.kind == "note":
-        return f"{escape_markdown(line.text)} — _{line.attribution}_ · {cite}"
+        return f"{escape_markdown(line.text)} — _{line.attribution}_{cite}"
     if line.kind == "gap":
-        return f"{line.attribution}: {escape_markdown(line.text)} · {cite}"
+        return f"{line.attribution}: {escape_markdown(line.text)}{cite}"
+    if line.kind == "absent":
+        return f"_{escape_markdown(line.text)}_"
+    if line.kind == "role":
+        return f"“{escape_markdown(line.text)}” ({escape_markdown(line.attribution)}){cite}"
     label = _when_label(line)
     prefix = f"**{escape_markdown(label)}** · " if label else ""
-    return f"{prefix}“{escape_markdown(line.text)}” — {escape_markdown(line.attribution)} · {cite}"
+    quote = f"“{escape_markdown(line.text)}” — {escape_markdown(line.attribution)}"
+    return f"{prefix}{quote}{cite}"
 
 
 def _when_label(line: Line) -> str | None:
@@ -769,14 +1082,19 @@ def _when_label(line: Line) -> str | None:
     return line.when
 
 
-def line_text(line: Line) -> str:
+def line_text(line: Line, annotated: bool = False) -> str:
+    cite = f" [{line.cite}]" if annotated and line.cite else ""
     if line.kind == "note":
-        return f"{line.text} ({line.attribution}) [{line.cite}]"
+        return f"{line.text} ({line.attribution}){cite}"
     if line.kind == "gap":
-        return f"{line.attribution}: {line.text} [{line.cite}]"
+        return f"{line.attribution}: {line.text}{cite}"
+    if line.kind == "absent":
+        return line.text
+    if line.kind == "role":
+        return f"“{line.text}” ({line.attribution}){cite}"
     label = _when_label(line)
     prefix = f"{label}: " if label else ""
-    return f"{prefix}“{line.text}” — {line.attribution} [{line.cite}]"
+    return f"{prefix}“{line.text}” — {line.attribution}{cite}"
 
 
 def _grouped(lines: Sequence[Line]) -> list[tuple[str | None, list[Line]]]:
@@ -789,7 +1107,12 @@ def _grouped(lines: Sequence[Line]) -> list[tuple[str | None, list[Line]]]:
     return groups
 
 
-def render_markdown(summary: Summary) -> str:
+def _shown(summary: Summary, annotated: bool) -> Summary:
+    return summary if annotated else summary.for_posting()
+
+
+def render_markdown(summary: Summary, annotated: bool = False) -> str:
+    summary = _shown(summary, annotated)
     out = [f"## {summary.title}"]
     if summary.since:
         out.append(f"_Since {summary.since}_")
@@ -800,18 +1123,20 @@ def render_markdown(summary: Summary) -> str:
             continue
         out.append(f"\n### {section.title}")
         for group, lines in _grouped(section.lines):
+            shown = [line_markdown(line, annotated) for line in lines]
             if group is None:
-                out.extend(f"- {line_markdown(line)}" for line in lines)
-                continue
-            out.append(f"- **{escape_markdown(group)}**")
-            out.extend(f"  - {line_markdown(line)}" for line in lines)
-    if summary.sources:
-        out.append("\n### Sources")
-    out.extend(f"- `{s.id}`: {escape_markdown(_source_label(s))}" for s in summary.sources)
+                out.extend(f"- {text}" for text in shown)
+            elif section.key == "whos_who" or len(shown) == 1:
+                out.append(f"- **{escape_markdown(group)}**: " + "; ".join(shown))
+            else:
+                out.append(f"- **{escape_markdown(group)}**")
+                out.extend(f"  - {text}" for text in shown)
+    out.extend(_sources_markdown(summary, annotated))
     return "\n".join(out)
 
 
-def render_text(summary: Summary) -> str:
+def render_text(summary: Summary, annotated: bool = False) -> str:
+    summary = _shown(summary, annotated)
     out = [summary.title.upper()]
     if summary.since:
         out.append(f"Since {summary.since}")
@@ -822,15 +1147,56 @@ def render_text(summary: Summary) -> str:
             continue
         out.append(f"\n{section.title}")
         for group, lines in _grouped(section.lines):
-            indent = "  "
-            if group is not None:
+            shown = [line_text(line, annotated) for line in lines]
+            if group is None:
+                out.extend(f"  - {text}" for text in shown)
+            elif section.key == "whos_who" or len(shown) == 1:
+                out.append(f"  - {group}: " + "; ".join(shown))
+            else:
                 out.append(f"  {group}")
-                indent = "    "
-            out.extend(f"{indent}- {line_text(line)}" for line in lines)
-    if summary.sources:
-        out.append("\nSources")
-    out.extend(f"  - {s.id}: {_source_label(s)}" for s in summary.sources)
+                out.extend(f"    - {text}" for text in shown)
+    out.extend(_sources_text(summary, annotated))
     return "\n".join(out)
+
+
+def _sources_markdown(summary: Summary, annotated: bool) -> list[str]:
+    if not summary.sources:
+        return []
+    if summary.length == "short" and not annotated:
+        return ["\n" + escape_markdown(_sources_inline(summary))]
+    return ["\n### Sources"] + [
+        f"- {_source_id(s, annotated, markdown=True)}{escape_markdown(_source_label(s))}"
+        for s in summary.sources
+    ]
+
+
+def _sources_text(summary: Summary, annotated: bool) -> list[str]:
+    if not summary.sources:
+        return []
+    if summary.length == "short" and not annotated:
+        return ["\n" + _sources_inline(summary)]
+    return ["\nSources"] + [
+        f"  - {_source_id(s, annotated, markdown=False)}{_source_label(s)}" for s in summary.sources
+    ]
+
+
+def _sources_inline(summary: Summary) -> str:
+    """The sources on one line, for the short summary: outlet and date."""
+    named = [f"{s.name} ({s.published})" if s.published else s.name for s in summary.sources]
+    return "Sources: " + "; ".join(named)
+
+
+def _source_id(source: Source, annotated: bool, markdown: bool) -> str:
+    if not annotated:
+        return ""
+    return f"`{source.id}`: " if markdown else f"{source.id}: "
+
+
+def fits_one_message(summary: Summary) -> bool:
+    """Whether the posted text and Markdown each fit one Discord message."""
+    return all(
+        len(render_one(summary)) <= MESSAGE_CONTENT for render_one in (render_text, render_markdown)
+    )
 
 
 def _nothing_message(summary: Summary) -> str:
@@ -843,35 +1209,46 @@ def _source_label(source: Source) -> str:
     return ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
 
 
-def render(summary: Summary, fmt: str) -> str:
-    """The summary as text, Markdown or one JSON object."""
+def render(summary: Summary, fmt: str, *, annotated: bool = False) -> str:
+    """The summary as text, Markdown or one JSON object.
+
+    Text and Markdown are the posted version unless `annotated`: no internal ids and no
+    maintainers' notes. JSON is for tools and keeps both.
+    """
     if fmt == "json":
         return json.dumps(summary.as_json(), ensure_ascii=False, indent=2)
     if fmt == "markdown":
-        return render_markdown(summary)
+        return render_markdown(summary, annotated)
     if fmt == "text":
-        return render_text(summary)
+        return render_text(summary, annotated)
     raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
 
 
 # --- Discord-ready pages ----------------------------------------------------------------
 
 
-def discord_pages(summary: Summary, limits: EmbedLimits = DISCORD_LIMITS) -> list[Message]:
+def discord_pages(
+    summary: Summary, limits: EmbedLimits = DISCORD_LIMITS, *, annotated: bool = False
+) -> list[Message]:
     """The summary as messages of embed pages within Discord's limits (pure data, see pages.py).
 
-    People and sides become fields named after them, so a phone shows each under its name.
+    People and sides become fields named after them, so a phone shows each under its name. The
+    posted pages carry no ids or maintainers' notes; the moderator's preview may (`annotated`).
     """
+    summary = _shown(summary, annotated)
     sections = [
         PageSection(
             section.title,
-            tuple(Block(f"• {line_markdown(line)}", line.group) for line in section.lines),
+            tuple(
+                Block(f"• {line_markdown(line, annotated)}", line.group) for line in section.lines
+            ),
         )
         for section in summary.sections
         if section.lines
     ]
     sources = tuple(
-        Block(f"• `{s.id}`: {escape_markdown(_source_label(s))}") for s in summary.sources
+        Block(f"• {_source_id(s, annotated, markdown=True)}{escape_markdown(_source_label(s))}")
+        for s in summary.sources
     )
     if sources:
         sections.append(PageSection("Sources", sources))

@@ -219,7 +219,7 @@ class Affiliations:
     roles: dict[str, str]
 
     def side_of(self, speaker: str) -> str | None:
-        direct = self._place_in(speaker) or self._owner_of(speaker)
+        direct = self._place_in(speaker) or self._owner_of(speaker) or self.demonym_in(speaker)
         if direct:
             return direct
         tokens = tuple(words(speaker))
@@ -242,6 +242,23 @@ class Affiliations:
         for alias, entity in self.entities:
             if alias == owner and entity.kind != "person":
                 return self.root(entity.id)
+        return None
+
+    def demonym_in(self, speaker: str) -> str | None:
+        """The place a speaker's adjective of nationality names ("Ruritanian ambassador").
+
+        A capitalised word that is a one-word place or organisation name plus a short ending
+        ("-n", "-i", "-ian") is read as its adjective, for places the maintainers have not
+        listed with that spelling.
+        """
+        for token in re.findall(r"\b[A-Z][a-z]{3,}\b", speaker):
+            folded = tuple(words(token))
+            for alias, entity in self.entities:
+                if entity.kind == "person" or len(alias) != 1 or not folded:
+                    continue
+                stem = alias[0]
+                if folded[0].startswith(stem) and 0 < len(folded[0]) - len(stem) <= 3:
+                    return self.root(entity.id)
         return None
 
     def _side_of_entity(self, entity: Entity) -> str | None:
