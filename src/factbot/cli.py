@@ -363,8 +363,12 @@ def summary(context: Context, length: str, fmt: str, since: str | None, annotate
 
 
 def _open_base(context: Context) -> FactBase:
-    """The live base for writing, built from knowledge/ first if there is none yet."""
-    context.engine()
+    """The live base for writing, built from knowledge/ first if there is none yet.
+
+    The engine that checked the base is closed at once: a read-only connection left to close
+    after the writer's would keep SQLite from folding its WAL back into the file at exit.
+    """
+    context.engine().close()
     return FactBase(context.db_path)
 
 

@@ -232,6 +232,10 @@ class AnswerEngine:
             db.conn.close()
             raise
 
+    def close(self) -> None:
+        """Close this thread's connection to the base (others close with their threads)."""
+        self._forget()
+
     def _forget(self) -> None:
         self._handle().close()
 
