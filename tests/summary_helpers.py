@@ -7,7 +7,8 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.briefing.summary import Summary
-from factbot.index.ingest import add_source, bump_revision, link_entities, refresh_term_stats
+from factbot.index.ingest import add_source
+from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.models import Source
 from factbot.store.database import connect, transaction
 from factbot.store.migrations import migrate

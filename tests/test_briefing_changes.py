@@ -10,7 +10,7 @@ from summary_helpers import ingest_text, problems
 
 from factbot.briefing.summary import Summary, build_summary, parse_since
 from factbot.errors import InputError
-from factbot.index.ingest import bump_revision, link_entities, refresh_term_stats
+from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge.build import insert_fact
 from factbot.knowledge.files import FactRecord
 from factbot.store.database import connect, get_source_text, transaction, utc_now

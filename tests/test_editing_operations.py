@@ -28,7 +28,7 @@ from factbot.editing import (
     retire,
 )
 from factbot.errors import InputError
-from factbot.index.ingest import link_entities, refresh_term_stats
+from factbot.index.upkeep import link_entities, refresh_term_stats
 
 SOURCE = "trt-azerbaijan-russia-protests"
 TORTURE = "azerbaijan-protests-torture"

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from factbot.editing.checks import MAX_NAME_CHARS, clean_reason, required_text
 from factbot.errors import InputError
-from factbot.index.ingest import bump_revision, link_entities
+from factbot.index.upkeep import bump_revision, link_entities
 from factbot.language.text import words
 from factbot.models import Actor, require_maintainer
 from factbot.store.database import utc_now

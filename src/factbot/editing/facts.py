@@ -24,7 +24,8 @@ from factbot.editing.checks import (
 )
 from factbot.editing.entities import add_aliases_in, resolve_entities
 from factbot.errors import InputError
-from factbot.index.ingest import bump_revision, link_entities, slug, update_term_stats
+from factbot.index.ingest import slug
+from factbot.index.upkeep import bump_revision, link_entities, update_term_stats
 from factbot.knowledge.build import insert_fact
 from factbot.knowledge.files import FactRecord
 from factbot.language.text import index_columns, words

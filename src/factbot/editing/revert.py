@@ -18,7 +18,7 @@ from factbot.editing.entities import present_aliases, set_aliases
 from factbot.editing.facts import require_passage, write_passage
 from factbot.editing.sources import source_meta, source_state, write_source_meta
 from factbot.errors import InputError
-from factbot.index.ingest import bump_revision, refresh_term_stats
+from factbot.index.upkeep import bump_revision, refresh_term_stats
 from factbot.models import Actor, require_maintainer
 from factbot.store.history import Change, get_change, record_change
 from factbot.store.writer import FactBase

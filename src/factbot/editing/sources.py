@@ -22,15 +22,13 @@ from factbot.errors import InputError, KnowledgeError
 from factbot.index.ingest import (
     ArticleMeta,
     IngestReport,
-    bump_revision,
     ingest_paths,
-    link_entities,
     passage_texts,
-    refresh_term_stats,
     slug,
 )
 from factbot.index.ingest import add_source as ingest_source
 from factbot.index.meaning import encode_ahead
+from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge.files import SOURCE_FIELDS, read_source
 from factbot.knowledge.render import render_source_document
 from factbot.models import Actor, Source, require_maintainer

@@ -7,7 +7,7 @@ with its WordPiece tokenizer in `factbot/data`. Everything is installed with the
 is downloaded at run time.
 
 Passage vectors are computed when passages are written (`embed_new_passages`, called by every
-write path through `ingest.bump_revision`) and stored as float16 in `passage_vectors`. A question
+write path through `upkeep.bump_revision`) and stored as float16 in `passage_vectors`. A question
 is encoded only when the word-level ranking is undecided (see `matcher.SEMANTIC_MARGIN`); every
 question gets a cheap sketch (sketch.py) compared with the same passage vectors.
 

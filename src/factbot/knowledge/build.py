@@ -14,13 +14,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from factbot.index.ingest import (
-    add_entity,
-    add_source,
-    bump_revision,
-    link_entities,
-    refresh_term_stats,
-)
+from factbot.index.ingest import add_entity, add_source
+from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge.files import FactRecord, Knowledge, load_knowledge
 from factbot.language.text import index_columns, terms
 from factbot.models import Source

@@ -20,7 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from factbot.errors import DatabaseError, InputError, KnowledgeError
-from factbot.index.ingest import bump_revision, link_entities, refresh_term_stats
+from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge.build import BuildReport, build_fact_base
 from factbot.knowledge.export import (
     KNOWLEDGE_DIGEST_KEY,
