@@ -34,6 +34,9 @@ RELATED_QUOTE_LIMIT = 300
 ATTRIBUTION_LIMIT = 500
 
 ASK_CUSTOM_ID_PREFIX = "factbot:ask:"
+REPORT_CUSTOM_ID_PREFIX = "factbot:wrong:"
+REPORT_LABEL = "Wrong or unhelpful?"
+REPORT_THANKS = "Thanks: maintainers will see that this answer was reported."
 ANSWERED_COLOUR = discord.Colour.dark_teal()
 ABSTAINED_COLOUR = discord.Colour.light_grey()
 INFO_COLOUR = discord.Colour.blurple()
@@ -43,10 +46,12 @@ _TRAILING_BACKSLASHES = re.compile(r"(\\+)$")
 
 @dataclass(frozen=True)
 class Rendered:
-    """An embed plus the questions to offer as buttons (the view is built by the extension)."""
+    """An embed plus the questions to offer as buttons (the view is built by the extension),
+    and the passage a "Wrong or unhelpful?" button reports, under answers only."""
 
     embed: discord.Embed
     buttons: tuple[str, ...]
+    report: str | None = None
 
 
 def escape(text: str) -> str:
@@ -81,7 +86,9 @@ def block_quote(text: str) -> str:
 def render_answer(answer: Answer, follow_ups: Sequence[str] = ()) -> Rendered:
     """The reply to a question: the quote with its source, or a plain abstention."""
     embed = _answer_embed(answer) if answer.answered else _abstention_embed(answer)
-    return Rendered(embed=fit(embed), buttons=button_questions(follow_ups))
+    report = answer.passage_id if answer.answered and report_custom_id(answer.passage_id) else None
+    limit = MAX_BUTTONS - 1 if report else MAX_BUTTONS
+    return Rendered(embed=fit(embed), buttons=button_questions(follow_ups)[:limit], report=report)
 
 
 def _answer_embed(answer: Answer) -> discord.Embed:
@@ -114,7 +121,7 @@ def _answer_embed(answer: Answer) -> discord.Embed:
     footer = "Quoted word for word from the source."
     if answer.passage_id:
         footer += f" Passage {answer.passage_id}."
-    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    embed.set_footer(text=clip(_taken_as(answer) + footer, FOOTER_LIMIT))
     return embed
 
 
@@ -126,8 +133,17 @@ def _abstention_embed(answer: Answer) -> discord.Embed:
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=ABSTAINED_COLOUR,
     )
-    embed.set_footer(text="I only answer from my sources, and I say so when they are silent.")
+    footer = "I only answer from my sources, and I say so when they are silent."
+    embed.set_footer(text=clip(_taken_as(answer) + footer, FOOTER_LIMIT))
     return embed
+
+
+def _taken_as(answer: Answer) -> str:
+    """How a follow-up was read ("who are they?" as "who are X and Y?"), so a wrong reading shows.
+
+    Footers are plain text in Discord (no Markdown, no mentions), so nothing needs escaping.
+    """
+    return f"Taken as: {clip(answer.understood_as, 300)}\n" if answer.understood_as else ""
 
 
 def _title(question: str) -> str:
@@ -171,6 +187,23 @@ def ask_custom_id(question: str) -> str | None:
     """The button id that carries its question, or None if the question is too long to carry."""
     custom_id = ASK_CUSTOM_ID_PREFIX + question
     return custom_id if len(custom_id) <= CUSTOM_ID_LIMIT else None
+
+
+def report_custom_id(passage_id: str | None) -> str | None:
+    """The "Wrong or unhelpful?" button's id, carrying the passage it reports (the question is
+    the answer's title), or None when the id would not fit."""
+    if not passage_id:
+        return None
+    custom_id = REPORT_CUSTOM_ID_PREFIX + passage_id
+    return custom_id if len(custom_id) <= CUSTOM_ID_LIMIT else None
+
+
+_ESCAPED = re.compile(r"\\([\\*_`~|>#\-\[\]().!])")
+
+
+def question_from_title(title: str) -> str:
+    """The question an answer embed was titled with, its Markdown and mention escapes undone."""
+    return _ESCAPED.sub(r"\1", title).replace("@\u200b", "@").rstrip(ELLIPSIS)
 
 
 def button_label(question: str) -> str:

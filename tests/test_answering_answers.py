@@ -140,9 +140,9 @@ def test_follow_up_checks_run_once_per_revision_of_the_base(
     ranked: list[str] = []
     real_rank = Matcher.rank
 
-    def counting_rank(self: Matcher, question, limit=5):  # type: ignore[no-untyped-def]
+    def counting_rank(self: Matcher, question, limit=5, exclude=()):  # type: ignore[no-untyped-def]
         ranked.append(question.text)
-        return real_rank(self, question, limit)
+        return real_rank(self, question, limit, exclude)
 
     monkeypatch.setattr(Matcher, "rank", counting_rank)
     engine = AnswerEngine(built_db)

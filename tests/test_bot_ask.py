@@ -136,8 +136,9 @@ async def test_related_question_button_asks_that_question(
     follow_ups = FixedFollowUpEngine(bot_settings.db_path)
     async with start_bot(fake_discord, bot_settings, engine=follow_ups):
         first = await fake_discord.reply(await fake_discord.slash("ask", {"question": ANSWERABLE}))
-        [button] = buttons(first)
+        [button, report] = buttons(first)
         assert button["label"] == FOLLOW_UP
+        assert report["label"] == render.REPORT_LABEL
 
         clicker = fake_discord.make_user("curious")
         message = fake_discord.stored_message(first)

@@ -67,6 +67,9 @@ def test_markdown_heading_becomes_the_title() -> None:
         (["Prices rose, according to the Central Bank."], ["Central Bank"]),
         (["Aid groups warned of shortages.", "They said roads were closed."], ["Aid", "Aid"]),
         (["The bridge opened in 1990."], [None]),
+        (['"The note was sent," Jane Doe said, calling for calm.'], ["Jane Doe"]),
+        (['"We will not leave," said Jane Doe.'], ["Jane Doe"]),
+        (["The Norwegian ambassador also reiterated the position."], ["The Norwegian ambassador"]),
     ],
 )
 def test_speakers_are_found_in_ordinary_news_prose(

@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.conversation import Conversations, respond
 from factbot.answering.gaps import GapPolicy, GapRecorder
 
 from .. import render
@@ -30,7 +31,11 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 2.0
 MAX_QUESTION_LENGTH = 1000
+REPORTS_PER_MINUTE = 5
 NO_MENTIONS = discord.AllowedMentions.none()
+
+
+ConversationKey = tuple[int, int | None]
 
 
 def answer_question(
@@ -38,13 +43,21 @@ def answer_question(
     question: str,
     gaps: GapRecorder | None = None,
     user_id: int | None = None,
+    conversations: Conversations | None = None,
+    channel_id: int | None = None,
 ) -> tuple[Answer, tuple[str, ...]]:
     """The answer and the questions to offer next; runs in a worker thread.
 
     Answered: follow-ups from the related passages. Abstained: the engine's suggestions,
-    which it has already checked it can answer, and the question counted for `/gaps`.
+    which it has already checked it can answer, and the question counted for `/gaps`. With
+    `conversations`, the question is read as a follow-up of the same person's last question in
+    the same channel, thread or DM (`channel_id`): that pair is one conversation.
     """
-    answer = engine.ask(question)
+    if conversations is not None and user_id is not None:
+        key: ConversationKey = (user_id, channel_id)
+        answer = conversations.ask(key, question)
+    else:
+        answer = respond(engine, question, None)[0]
     if gaps is not None:
         gaps.record(answer, str(user_id) if user_id is not None else None)
     follow_ups = engine.related_questions(answer) if answer.answered else answer.suggestions
@@ -87,11 +100,55 @@ class AskButton(
             await report_interaction_error(interaction, error)
 
 
-def follow_up_view(questions: tuple[str, ...]) -> discord.ui.View:
-    """Buttons for `questions`; timeout None because the dynamic item, not the view, dispatches."""
+class ReportButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=re.compile(re.escape(render.REPORT_CUSTOM_ID_PREFIX) + r"(?P<passage>.+)", re.DOTALL),
+):
+    """"Wrong or unhelpful?" under an answer: counts the question and the passage for `/gaps`.
+
+    Public on purpose, like the answer it sits under: anyone who read the answer may report
+    it. It changes no answer, only a count maintainers read, and it has its own per-user
+    cooldown so one person cannot flood the list.
+    """
+
+    def __init__(self, passage_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=render.REPORT_LABEL,
+                custom_id=render.report_custom_id(passage_id),
+                style=discord.ButtonStyle.danger,
+            )
+        )
+        self.passage_id = passage_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> ReportButton:
+        return cls(match["passage"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        cog = interaction.client.get_cog(Ask.__cog_name__)
+        if not isinstance(cog, Ask):
+            return
+        try:
+            await cog.report_answer(interaction, self.passage_id)
+        except Exception as error:
+            await report_interaction_error(interaction, error)
+
+
+def follow_up_view(questions: tuple[str, ...], report: str | None = None) -> discord.ui.View:
+    """Buttons for `questions` and, under an answer, "Wrong or unhelpful?" for its passage;
+    timeout None because the dynamic items, not the view, dispatch."""
     view = discord.ui.View(timeout=None)
     for question in questions:
         view.add_item(AskButton(question))
+    if report is not None:
+        view.add_item(ReportButton(report))
     return view
 
 
@@ -105,12 +162,14 @@ class Ask(commands.Cog):
         )
         self.defer_after = DEFER_AFTER_SECONDS
         self.gaps = GapRecorder(bot.engine.db_path, GapPolicy.from_settings(bot.settings))
+        self.conversations = Conversations(bot.engine)
+        self.report_cooldown = UserCooldown(REPORTS_PER_MINUTE, 60.0)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(AskButton)
+        self.bot.add_dynamic_items(AskButton, ReportButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(AskButton)
+        self.bot.remove_dynamic_items(AskButton, ReportButton)
         self.gaps.close()
 
     @app_commands.command(
@@ -141,7 +200,13 @@ class Ask(commands.Cog):
         started = time.perf_counter()
         work = asyncio.ensure_future(
             self.bot.run_blocking(
-                answer_question, self.bot.engine, question, self.gaps, interaction.user.id
+                answer_question,
+                self.bot.engine,
+                question,
+                self.gaps,
+                interaction.user.id,
+                self.conversations,
+                interaction.channel_id,
             )
         )
         try:
@@ -150,7 +215,7 @@ class Ask(commands.Cog):
             await interaction.response.defer(thinking=True)
             answer, follow_ups = await work
         rendered = render.render_answer(answer, follow_ups)
-        view = follow_up_view(rendered.buttons)
+        view = follow_up_view(rendered.buttons, rendered.report)
         if interaction.response.is_done():
             await interaction.followup.send(
                 embed=rendered.embed, view=view, allowed_mentions=NO_MENTIONS
@@ -160,6 +225,26 @@ class Ask(commands.Cog):
                 embed=rendered.embed, view=view, allowed_mentions=NO_MENTIONS
             )
         _log_answer(f"interaction={interaction.id}", via, answer, started)
+
+    async def report_answer(self, interaction: discord.Interaction[Any], passage_id: str) -> None:
+        """Count the report (the question is the answer's title) and thank the reporter privately."""
+        refusal = self.report_cooldown.check(interaction.user.id)
+        if refusal is not None:
+            await interaction.response.send_message(
+                render.wait_message(refusal.retry_after),
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
+            return
+        embeds = interaction.message.embeds if interaction.message else []
+        question = render.question_from_title(embeds[0].title or "") if embeds else ""
+        await self.bot.run_blocking(
+            self.gaps.report, question, passage_id, str(interaction.user.id)
+        )
+        await interaction.response.send_message(
+            render.REPORT_THANKS, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+        log.info("interaction=%s reported passage=%s", interaction.id, passage_id)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -201,10 +286,18 @@ class Ask(commands.Cog):
             return
         started = time.perf_counter()
         answer, follow_ups = await self.bot.run_blocking(
-            answer_question, self.bot.engine, question, self.gaps, message.author.id
+            answer_question,
+            self.bot.engine,
+            question,
+            self.gaps,
+            message.author.id,
+            self.conversations,
+            message.channel.id,
         )
         rendered = render.render_answer(answer, follow_ups)
-        await _reply_embed(message, rendered.embed, follow_up_view(rendered.buttons))
+        await _reply_embed(
+            message, rendered.embed, follow_up_view(rendered.buttons, rendered.report)
+        )
         via = "dm" if message.guild is None else "mention"
         _log_answer(f"message={message.id}", via, answer, started)
 

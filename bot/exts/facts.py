@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot import editing
-from factbot.answering.gaps import Gap, top_gaps
+from factbot.answering.gaps import Gap, Report, top_gaps, top_reports
 from factbot.editing import Actor, Change, FactBase, FactDraft, FactPatch, PassageView
 
 from .. import render
@@ -91,11 +91,21 @@ def history_text(changes: Sequence[Change]) -> str:
     return render.content("\n".join(render.escape(c.summary) for c in changes))
 
 
-def gaps_text(gaps: Sequence[Gap]) -> str:
-    if not gaps:
-        return "No unanswered questions recorded."
-    lines = [f"{g.count}× {render.escape(g.label)}" for g in gaps]
-    return render.content("Asked, and not answered by the sources:\n" + "\n".join(lines))
+def gaps_text(gaps: Sequence[Gap], reports: Sequence[Report] = ()) -> str:
+    """Unanswered questions, then the answers reported as wrong or unhelpful, most first."""
+    parts: list[str] = []
+    if gaps:
+        lines = [f"{g.count}× {render.escape(g.label)}" for g in gaps]
+        parts.append("Asked, and not answered by the sources:\n" + "\n".join(lines))
+    else:
+        parts.append("No unanswered questions recorded.")
+    if reports:
+        lines = [
+            f"{r.count}× {render.escape(r.label)} → passage {render.escape(r.passage_id)}"
+            for r in reports
+        ]
+        parts.append("Reported as wrong or unhelpful:\n" + "\n".join(lines))
+    return render.content("\n\n".join(parts))
 
 
 class SharedBase:
@@ -134,7 +144,9 @@ class MaintainerCog(commands.Cog):
     async def reply(self, interaction: discord.Interaction[Any], text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    async def changed(self, interaction: discord.Interaction[Any], change: Change) -> None:
+    async def changed(
+        self, interaction: discord.Interaction[Any], change: Change, notice: str | None = None
+    ) -> None:
         log.info(
             "interaction=%s change=%s action=%s target=%s",
             interaction.id,
@@ -142,7 +154,10 @@ class MaintainerCog(commands.Cog):
             change.action,
             change.target,
         )
-        await self.reply(interaction, change_text(change))
+        text = change_text(change)
+        if notice:
+            text = render.content(f"{text}\n{render.escape(notice)}")
+        await self.reply(interaction, text)
 
 
 @app_commands.guild_only()
@@ -227,10 +242,13 @@ class Facts(
         self, interaction: discord.Interaction[Any], fact: str, reason: REASON_OPTION
     ) -> None:
         actor = self.actor(interaction)
-        change = await self.bot.run_blocking(
-            lambda: editing.retire(self.base(), actor, fact, reason)
-        )
-        await self.changed(interaction, change)
+
+        def work() -> tuple[Change, str | None]:
+            change = editing.retire(self.base(), actor, fact, reason)
+            return change, editing.retire_notice(self.base(), actor, fact)
+
+        change, notice = await self.bot.run_blocking(work)
+        await self.changed(interaction, change, notice)
 
     @app_commands.command(
         name="restore", description="Answer with a retired fact or sentence again."
@@ -249,7 +267,10 @@ class Facts(
         name="alias", description="Teach me another spelling of a person, place or organisation."
     )
     @app_commands.describe(
-        entity="Entity id or name", spellings="Other spellings, comma-separated", reason="Why"
+        entity="Entity id or name",
+        spellings="Other spellings, comma-separated",
+        reason="Why",
+        force="Add a spelling even if it already names another entity",
     )
     async def alias(
         self,
@@ -257,11 +278,12 @@ class Facts(
         entity: str,
         spellings: str,
         reason: REASON_OPTION,
+        force: bool = False,
     ) -> None:
         names = split_list(spellings) or ()
         actor = self.actor(interaction)
         change = await self.bot.run_blocking(
-            lambda: editing.add_aliases(self.base(), actor, entity, names, reason)
+            lambda: editing.add_aliases(self.base(), actor, entity, names, reason, force=force)
         )
         await self.changed(interaction, change)
 
@@ -328,10 +350,11 @@ class Gaps(MaintainerCog):
     ) -> None:
         actor = self.actor(interaction)
 
-        def read() -> list[Gap]:
-            return top_gaps(self.base(), actor, limit, self.bot.engine)
+        def read() -> tuple[list[Gap], list[Report]]:
+            base = self.base()
+            return top_gaps(base, actor, limit, self.bot.engine), top_reports(base, actor, limit)
 
-        await self.reply(interaction, gaps_text(await self.bot.run_blocking(read)))
+        await self.reply(interaction, gaps_text(*await self.bot.run_blocking(read)))
 
 
 def _cleared(value: str | None) -> str | None:

@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 import click
 
 from factbot.answering.answers import AnswerEngine, format_text, unanswerable_json
-from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
+from factbot.answering.conversation import Conversations, respond
+from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps, top_reports
 from factbot.briefing.render import FORMATS, render
 from factbot.briefing.summary import LENGTHS, build_summary, parse_since
 from factbot.editing import (
@@ -43,6 +44,7 @@ from factbot.editing import (
     require_known,
     restore,
     retire,
+    retire_notice,
     revert,
     source_text,
 )
@@ -269,7 +271,7 @@ def ask(context: Context, question: str, as_json: bool) -> None:
         if question == "-":
             _ask_stream(engine, as_json, gaps)
             return
-        answer = engine.ask(question)
+        answer, _ = respond(engine, question, None)
         gaps.record(answer)
     click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else format_text(answer))
 
@@ -279,7 +281,7 @@ def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
-            answer = engine.ask(question)
+            answer, _ = respond(engine, question, None)
             gaps.record(answer)
             result: dict[str, Any] = answer.as_json()
             text = format_text(answer)
@@ -293,9 +295,10 @@ def _ask_stream(engine: AnswerEngine, as_json: bool, gaps: GapRecorder) -> None:
 @cli.command()
 @pass_context
 def chat(context: Context) -> None:
-    """Ask questions interactively; an empty line or Ctrl-D quits."""
+    """Ask questions interactively; an empty line or Ctrl-D quits. Follow-ups ("who are they?",
+    "tell me more") are read against the previous question for a few minutes."""
     with user_errors():
-        engine = context.engine()
+        conversation = Conversations(context.engine())
     click.echo("Ask about the story (empty line to quit).")
     while True:
         try:
@@ -305,7 +308,7 @@ def chat(context: Context) -> None:
         if not question.strip():
             break
         try:
-            click.echo(format_text(engine.ask(question)))
+            click.echo(format_text(conversation.ask("console", question)))
         except FactbotError as error:
             click.echo(f"error: {error}", err=True)
 
@@ -366,8 +369,10 @@ def summary(context: Context, length: str, fmt: str, since: str | None, annotate
 def _open_base(context: Context) -> FactBase:
     """The live base for writing, built from knowledge/ first if there is none yet.
 
-    The engine that checked the base is closed at once: a read-only connection left to close
-    after the writer's would keep SQLite from folding its WAL back into the file at exit.
+    The engine opened to build it is closed first, so the writer is the base's last connection
+    and takes SQLite's -wal and -shm files with it when the command ends, whatever order the
+    interpreter tears objects down in (a read-only connection closing last leaves them, and a
+    later writer in a read-only folder would then find them and write).
     """
     context.engine().close()
     return FactBase(context.db_path)
@@ -546,8 +551,14 @@ def fact_edit(
     _echo_change(change, as_json)
 
 
-def _status_command(name: str, operation: Callable[..., Change], doc: str) -> None:
-    """`fact retire` and `fact restore`: the same command around a different operation."""
+def _status_command(
+    name: str,
+    operation: Callable[..., Change],
+    doc: str,
+    notice: Callable[..., str | None] | None = None,
+) -> None:
+    """`fact retire` and `fact restore`: the same command around a different operation;
+    `notice` says what else the change touched (retire: the sentences a fact quotes)."""
 
     @fact.command(name, help=doc)
     @click.argument("passage_id")
@@ -555,11 +566,20 @@ def _status_command(name: str, operation: Callable[..., Change], doc: str) -> No
     @pass_context
     def command(context: Context, passage_id: str, reason: str, actor: str | None, as_json: bool) -> None:
         with user_errors():
-            change = operation(_open_base(context), Actor.os_user(actor), passage_id, reason)
+            base, who = _open_base(context), Actor.os_user(actor)
+            change = operation(base, who, passage_id, reason)
+            told = notice(base, who, passage_id) if notice else None
         _echo_change(change, as_json)
+        if told and not as_json:
+            click.echo(told)
 
 
-_status_command("retire", retire, "Stop answering with a fact or sentence; it is kept and can be restored.")
+_status_command(
+    "retire",
+    retire,
+    "Stop answering with a fact or sentence; it is kept and can be restored.",
+    retire_notice,
+)
 _status_command("restore", restore, "Answer with a retired fact or sentence again.")
 
 
@@ -638,12 +658,15 @@ def alias() -> None:
 @alias.command("add")
 @click.argument("entity")
 @click.argument("spellings", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Add a spelling even if it already names another entity.")
 @_edit_options
 @pass_context
-def alias_add(context: Context, entity: str, spellings: tuple[str, ...], reason: str, actor: str | None, as_json: bool) -> None:
+def alias_add(context: Context, entity: str, spellings: tuple[str, ...], force: bool, reason: str, actor: str | None, as_json: bool) -> None:
     """Teach ENTITY (id or name) other SPELLINGS readers use."""
     with user_errors():
-        change = add_aliases(_open_base(context), Actor.os_user(actor), entity, spellings, reason)
+        change = add_aliases(
+            _open_base(context), Actor.os_user(actor), entity, spellings, reason, force=force
+        )
     _echo_change(change, as_json)
 
 
@@ -696,12 +719,17 @@ def backup_command(context: Context, path: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def gaps_command(context: Context, limit: int, include_answered: bool, as_json: bool) -> None:
-    """The questions asked most often that the sources do not answer."""
+    """The questions asked most often that the sources do not answer, and beside them the
+    answers people reported as wrong or unhelpful, most reported first."""
     with user_errors():
         engine = context.engine()
-        found = top_gaps(_open_base(context), Actor.os_user(), limit, engine, include_answered)
+        base = _open_base(context)
+        found = top_gaps(base, Actor.os_user(), limit, engine, include_answered)
+        reported = top_reports(base, Actor.os_user(), limit)
     if as_json:
-        click.echo(json.dumps([g.as_json() for g in found], ensure_ascii=False))
+        items = [{"kind": "unanswered", **g.as_json()} for g in found]
+        items += [{"kind": "reported", **r.as_json()} for r in reported]
+        click.echo(json.dumps(items, ensure_ascii=False))
         return
     if not found:
         click.echo("No unanswered questions recorded.")
@@ -709,6 +737,17 @@ def gaps_command(context: Context, limit: int, include_answered: bool, as_json: 
         askers = f", {gap.askers} people" if gap.askers else ""
         now = " (answered now)" if gap.answered_now else ""
         click.echo(f"{gap.count:>5}x  {gap.label}{now}  [last {gap.last_at}{askers}]")
+    if reported:
+        click.echo("Reported as wrong or unhelpful:")
+    for report in reported:
+        people = f", {report.reporters} people" if report.reporters else ""
+        quote = _short_quote(report.quote) if report.quote else "(passage gone)"
+        click.echo(f"{report.count:>5}x  {report.label}  -> {report.passage_id}: “{quote}”")
+        click.echo(f"       [last {report.last_at}{people}]")
+
+
+def _short_quote(quote: str, limit: int = 100) -> str:
+    return quote if len(quote) <= limit else quote[: limit - 1] + "…"
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,17 +19,19 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.answering.matcher import Candidate, Matcher
+from factbot.answering.matcher import Candidate, Matcher, Span
 from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
 from factbot.index.disagreement import COUNT, ClaimIndex, ClaimMemo, Version, kinds_asked
 from factbot.index.meaning import default_encoder
 from factbot.index.sketch import default_table
 from factbot.language.dates import parse_day
+from factbot.language.text import QUESTION_WORDS, STOPWORDS, stem, words
 from factbot.language.text import terms as index_terms
-from factbot.models import Source, attribution_for
+from factbot.models import Entity, Source, attribution_for
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.store.database import (
+    ANSWERABLE_PASSAGE,
     Reopening,
     connect,
     database_error,
@@ -39,8 +41,12 @@ from factbot.store.database import (
 from factbot.store.migrations import require_schema
 
 log = logging.getLogger(__name__)
+STOPWORDS_STEMS = frozenset(stem(w) for w in STOPWORDS | QUESTION_WORDS)
 
 MAX_QUESTION_CHARS = 2000
+NEAR_MISSES = 3
+# People first: "Who is X?" is what readers of a quote most often ask next.
+SUGGESTED_KINDS = ("person", "place", "organisation")
 RELATED_MIN_SHARE = 0.6
 # Passages ranked per question: the answer, its related ones, and those checked for a later
 # or a differing version.
@@ -96,6 +102,11 @@ class Answer:
     earlier: tuple[Related, ...] = ()
     # Other sources (or speakers) that give a different number, title or date for it.
     conflicts: tuple[Related, ...] = ()
+    # A follow-up ("when did that happen?") is answered as the standalone question it stands
+    # for; shown so that a wrong reading of "that" is visible, not silent.
+    understood_as: str | None = None
+    # Not an abstention: the question refers to someone ("who are they?") the bot cannot tell.
+    clarification: bool = False
 
     @property
     def is_update(self) -> bool:
@@ -128,6 +139,8 @@ class Answer:
             "entities": list(self.entities),
             "suggestions": list(self.suggestions),
             "message": self.message,
+            "understood_as": self.understood_as,
+            "clarification": self.clarification,
         }
 
 
@@ -168,7 +181,8 @@ class AnswerEngine:
         self._local = threading.local()
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
         # (revision, generated question) -> whether it is answered; see _answers.
-        self._answerable: dict[tuple[str | None, str], bool] = {}
+        self._answerable: dict[tuple[str | None, str], str | None] = {}
+        self._mention_counts: tuple[str | None, dict[str, int]] = (None, {})
         self._memo = ClaimMemo()
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
@@ -233,7 +247,7 @@ class AnswerEngine:
             raise
 
     def close(self) -> None:
-        """Close this thread's connection to the base (others close with their threads)."""
+        """Close this thread's connection to the base (it is reopened on the next question)."""
         self._forget()
 
     def _forget(self) -> None:
@@ -252,18 +266,21 @@ class AnswerEngine:
     def db(self) -> sqlite_utils.Database:
         return self._matcher().db
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, exclude: Collection[str] = ()) -> Answer:
+        """Answer `question`; `exclude` names passages already shown (their stretches of the
+        source are not quoted again), for a follow-up's "tell me more"."""
         text = clean_question(question)
         with self._reading():
-            return self._answer(text)
+            return self._answer(text, self._spans(exclude))
 
-    def _answer(self, text: str) -> Answer:
+    def _answer(self, text: str, exclude: Collection[Span] = ()) -> Answer:
         matcher = self._matcher()
         analysed = matcher.analyse(text)
-        ranking = matcher.rank(analysed, limit=CANDIDATES_SHOWN)
+        ranking = matcher.rank(analysed, limit=CANDIDATES_SHOWN, exclude=exclude)
         entities = analysed.entities
         if not ranking.candidates or ranking.confidence < self.min_confidence:
-            return self._abstain(text, analysed.intent, entities, ranking.confidence)
+            near = tuple(c.passage_id for c in ranking.candidates[:NEAR_MISSES])
+            return self._abstain(text, analysed.intent, entities, ranking.confidence, near)
         candidates = ranking.candidates
         sources = self._sources({c.source_id for c in candidates})
         best, earlier = self._latest_if_asked(text, candidates, entities, sources)
@@ -450,7 +467,12 @@ class AnswerEngine:
         ]
 
     def _abstain(
-        self, text: str, intent: str, entities: tuple[str, ...], confidence: float
+        self,
+        text: str,
+        intent: str,
+        entities: tuple[str, ...],
+        confidence: float,
+        near: Sequence[str] = (),
     ) -> Answer:
         return Answer(
             question=text,
@@ -458,8 +480,201 @@ class AnswerEngine:
             confidence=confidence,
             intent=intent,
             entities=entities,
-            suggestions=self.suggestions(),
+            suggestions=self._suggestions_for(text, entities, near),
             message="My sources don't say. Here is what I can answer:",
+        )
+
+    def _suggestions_for(
+        self, text: str, entities: Sequence[str], near: Sequence[str], limit: int = 4
+    ) -> tuple[str, ...]:
+        """What to offer after an abstention: questions about what the question named, then
+        about what the passages nearest to it name, then about the story's most-mentioned.
+
+        So "Who is the mayor of Baku?" offers "What happened in Baku?" first, not the same
+        four questions every abstention would get.
+        """
+        named = [*self._entities(entities), *(e for p in near for e in self._entities_in(p))]
+        found = self._answered_questions(named, {fold_question(text)}, limit)
+        for general in self.suggestions(limit):
+            if len(found) >= limit:
+                break
+            if general not in found and fold_question(general) != fold_question(text):
+                found.append(general)
+        return tuple(found)
+
+    def _answered_questions(
+        self, entities: Iterable[Entity], avoid: set[str], limit: int
+    ) -> list[str]:
+        """A question about each entity, in order, kept when it is answered by a passage about
+        that entity (a question the engine answers from something else would mislead)."""
+        found: list[str] = []
+        seen: set[str] = set()
+        for entity in entities:
+            if entity.id in seen or entity.kind not in SUGGESTED_KINDS:
+                continue
+            seen.add(entity.id)
+            candidate = question_about(entity.name, entity.kind)
+            if fold_question(candidate) in avoid or candidate in found:
+                continue
+            if self._answers_about(candidate, entity.id):
+                found.append(candidate)
+            if len(found) >= limit:
+                break
+        return found
+
+    def _entities(self, entity_ids: Sequence[str]) -> list[Entity]:
+        if not entity_ids:
+            return []
+        marks = ",".join("?" * len(entity_ids))
+        rows = self.db.execute(
+            f"SELECT id, name, kind FROM entities WHERE id IN ({marks})", list(entity_ids)
+        ).fetchall()
+        found = {row[0]: Entity(*row) for row in rows}
+        return [found[i] for i in entity_ids if i in found]
+
+    def _entities_in(self, passage_id: str) -> list[Entity]:
+        """The entities a passage names, people first, each kind in the order of the text."""
+        rows = self.db.execute(
+            """SELECT e.id, e.name, e.kind, p.text FROM passage_entities pe
+            JOIN entities e ON e.id = pe.entity_id JOIN passages p ON p.id = pe.passage_id
+            WHERE pe.passage_id = ? ORDER BY e.id""",
+            [passage_id],
+        ).fetchall()
+        order = {kind: rank for rank, kind in enumerate(SUGGESTED_KINDS)}
+        mentions = self._mentions()
+
+        def key(row: tuple[str, str, str, str]) -> tuple[int, int, int]:
+            # The rarer an entity, the more a question about it says: "Azerbaijan" is in
+            # every sentence of this story, "Yevgeny Belousov" in one.
+            at = row[3].find(row[1])
+            return order.get(row[2], len(order)), mentions.get(row[0], 0), at % (len(row[3]) + 1)
+
+        return [Entity(*row[:3]) for row in sorted(rows, key=key)]
+
+    def _spans(self, passage_ids: Collection[str]) -> list[Span]:
+        if not passage_ids:
+            return []
+        marks = ",".join("?" * len(passage_ids))
+        rows = self.db.execute(
+            f"SELECT source_id, start, end FROM passages WHERE id IN ({marks})",
+            list(passage_ids),
+        )
+        return [(source, start, end) for source, start, end in rows.fetchall()]
+
+    def lead(self, question: str, limit: int = 3) -> Answer:
+        """The story's lead: the opening sentences of the newest source, for "what's going on".
+
+        A newsroom puts what happened in an article's first sentences; a photo caption above
+        them is not the lead, so sentences ending in a photo credit are passed over. The
+        answer is the lead itself, quoted and attributed like any other; it is as sure as the
+        question is about the story as a whole, so its confidence is 1.
+        """
+        text = clean_question(question)
+        with self._reading():
+            passages = self._lead_passages(limit)
+            if not passages:
+                return self._abstain(text, "overview", (), 0.0)
+            return self._quoting(text, "overview", passages, confidence=1.0)
+
+    def _lead_passages(self, limit: int) -> list[tuple[str, str, str, str | None]]:
+        newest = self.db.execute(
+            """SELECT s.id, s.text FROM sources s
+            WHERE EXISTS (SELECT 1 FROM passages p WHERE p.source_id = s.id AND p.status = 'active')
+            ORDER BY s.published IS NULL, s.published DESC, s.rowid DESC LIMIT 1"""
+        ).fetchone()
+        if newest is None:
+            return []
+        source_id, source_text = newest
+        rows = self.db.execute(
+            f"""SELECT p.id, p.source_id, p.text, p.attribution, p.end FROM passages p
+            WHERE p.source_id = ? AND p.kind = 'sentence' AND {ANSWERABLE_PASSAGE}
+            ORDER BY p.start""",
+            [source_id],
+        ).fetchall()
+        lead = [r[:4] for r in rows if not _is_caption(source_text or "", r[4])]
+        return lead[:limit]
+
+    def names_anyone(self, question: str) -> bool:
+        """Whether the question names a person, place or organisation the base knows."""
+        with self._reading():
+            return bool(self._matcher().analyse(clean_question(question)).entities)
+
+    def people(self, entity_ids: Collection[str]) -> tuple[Entity, ...]:
+        """The people among `entity_ids`, in the given order."""
+        if not entity_ids:
+            return ()
+        with self._reading():
+            marks = ",".join("?" * len(entity_ids))
+            rows = self.db.execute(
+                f"SELECT id, name, kind FROM entities WHERE kind = 'person' AND id IN ({marks})",
+                list(entity_ids),
+            ).fetchall()
+        found = {row[0]: Entity(*row) for row in rows}
+        return tuple(found[i] for i in entity_ids if i in found)
+
+    def people_in(self, passage_id: str) -> tuple[Entity, ...]:
+        """The people a passage names, in the order it names them."""
+        with self._reading():
+            rows = self.db.execute(
+                """SELECT e.id, e.name, e.kind FROM passage_entities pe
+                JOIN entities e ON e.id = pe.entity_id
+                WHERE pe.passage_id = ? AND e.kind = 'person' ORDER BY e.id""",
+                [passage_id],
+            ).fetchall()
+            text = self.db.execute("SELECT text FROM passages WHERE id = ?", [passage_id]).fetchone()
+        people = [Entity(*row) for row in rows]
+        quote = text[0] if text else ""
+        people.sort(key=lambda e: (quote.find(e.name) % (len(quote) + 1), e.id))
+        return tuple(people)
+
+    def following(self, question: str, shown: Sequence[str], limit: int = 2) -> Answer:
+        """The sentences that follow the first of `shown` in its source and were not shown yet:
+        "tell me more" once the question has nothing else to give."""
+        text = clean_question(question)
+        with self._reading():
+            spans = self._spans(shown[:1])
+            if not spans:
+                return self._abstain(text, "more", (), 0.0)
+            source_id, _, end = spans[0]
+            rows = self.db.execute(
+                f"""SELECT p.id, p.source_id, p.text, p.attribution, p.start, p.end FROM passages p
+                WHERE p.source_id = ? AND p.kind = 'sentence' AND p.start >= ?
+                AND {ANSWERABLE_PASSAGE} ORDER BY p.start""",
+                [source_id, end],
+            ).fetchall()
+            seen = self._spans(shown)
+            fresh = [
+                r[:4]
+                for r in rows
+                if not any(r[1] == s and r[4] < e and b < r[5] for s, b, e in seen)
+            ][:limit]
+            if not fresh:
+                return self._abstain(text, "more", (), 0.0)
+            return self._quoting(text, "more", fresh, confidence=1.0)
+
+    def _quoting(
+        self,
+        text: str,
+        intent: str,
+        passages: Sequence[tuple[str, str, str, str | None]],
+        confidence: float,
+    ) -> Answer:
+        """An answer made of chosen passages (id, source id, text, speaker), first one quoted."""
+        sources = self._sources({p[1] for p in passages})
+        first, *rest = passages
+        return Answer(
+            question=text,
+            answered=True,
+            quote=first[2],
+            attribution=attribution_for(first[3], sources[first[1]]),
+            source=sources[first[1]],
+            confidence=confidence,
+            passage_id=first[0],
+            intent=intent,
+            related=tuple(
+                Related(p[0], p[2], attribution_for(p[3], sources[p[1]]), sources[p[1]])
+                for p in rest
+            ),
         )
 
     def _sources(self, ids: set[str]) -> dict[str, Source]:
@@ -493,61 +708,114 @@ class AnswerEngine:
             """
         ).fetchall()
         found: list[str] = []
-        for _, name, kind, _ in rows:
+        for entity_id, name, kind, _ in rows:
             candidate = question_about(name, kind)
-            if self._answers(candidate):
+            if self._answers_about(candidate, entity_id):
                 found.append(candidate)
             if len(found) >= limit:
                 break
         self._suggestions = (matcher.revision, tuple(found))
         return tuple(found)
 
-    def related_questions(self, answer: Answer, limit: int = 2) -> tuple[str, ...]:
-        """Follow-up questions, one per related passage, kept only if they are answered."""
+    def related_questions(self, answer: Answer, limit: int = 3) -> tuple[str, ...]:
+        """Questions to offer after an answer, each answered by a passage about its subject.
+
+        From the answer's own quote first (after "Who is the head of Sputnik Azerbaijan?", "Who
+        is Yevgeny Belousov?", named beside the head), then from the related passages; never
+        about what the question named, nor "Who is X?" for the person who is the answer.
+        """
         with self._reading():
             return self._follow_ups(answer, limit)
 
     def _follow_ups(self, answer: Answer, limit: int) -> tuple[str, ...]:
-        matcher = self._matcher()
-        asked = set(answer.entities)
-        found: list[str] = []
-        for related in answer.related:
-            rows = matcher.db.execute(
-                """SELECT e.id, e.name, e.kind FROM passage_entities pe JOIN entities e ON e.id = pe.entity_id
-                WHERE pe.passage_id = ? AND e.kind IN ('person', 'place', 'organisation') ORDER BY e.id""",
-                [related.passage_id],
+        passages = [answer.passage_id] if answer.passage_id else []
+        passages += [r.passage_id for r in answer.related]
+        named = [e for p in passages for e in self._entities_in(p)]
+        skip = set(answer.entities) | self._answer_people(answer)
+        fresh = [e for e in named if e.id not in skip]
+        return tuple(self._answered_questions(fresh, {fold_question(answer.question)}, limit))
+
+    def _answer_people(self, answer: Answer) -> set[str]:
+        """For a "who" question, the person the quote gives as the answer: the one named
+        nearest to the question's own words ("the outlet's head, Igor Kartavykh")."""
+        if answer.intent != "who" or not answer.passage_id or not answer.quote:
+            return set()
+        people = [e for e in self._entities_in(answer.passage_id) if e.kind == "person"]
+        named = {stem(w) for e in self._entities(answer.entities) for w in words(e.name)}
+        asked = {stem(w) for w in words(answer.question)} - STOPWORDS_STEMS - named
+        quote = [stem(w) for w in words(answer.quote)]
+        hits = [i for i, w in enumerate(quote) if w in asked]
+        if not hits or not people:
+            return set()
+
+        def distance(person: Entity) -> int:
+            first = stem(words(person.name)[0]) if words(person.name) else ""
+            at = [i for i, w in enumerate(quote) if w == first]
+            return min((abs(i - h) for i in at for h in hits), default=len(quote))
+
+        nearest = min(people, key=distance)
+        return {nearest.id} if distance(nearest) < len(quote) else set()
+
+    def _mentions(self) -> dict[str, int]:
+        """How many passages name each entity; counted once per revision of the base."""
+        revision = self._matcher().revision
+        if self._mention_counts[0] != revision or revision is None:
+            rows = self.db.execute(
+                "SELECT entity_id, count(*) FROM passage_entities GROUP BY entity_id"
             ).fetchall()
-            for entity_id, name, kind in rows:
-                candidate = question_about(name, kind)
-                if entity_id in asked or candidate in found or not self._answers(candidate):
-                    continue
-                found.append(candidate)
-                asked.add(entity_id)
-                break
-            if len(found) >= limit:
-                break
-        return tuple(found)
+            self._mention_counts = (revision, dict(rows))
+        return self._mention_counts[1]
+
+    def _answers_about(self, question: str, entity_id: str) -> bool:
+        """Whether the engine answers `question` with a passage about `entity_id`; for an
+        organisation ("What did X say?"), with one that X is credited with."""
+        passage = self._answering_passage(question)
+        if passage is None:
+            return False
+        row = self.db.execute(
+            """SELECT e.kind, e.name, p.attribution FROM passage_entities pe
+            JOIN entities e ON e.id = pe.entity_id JOIN passages p ON p.id = pe.passage_id
+            WHERE pe.passage_id = ? AND pe.entity_id = ?""",
+            [passage, entity_id],
+        ).fetchone()
+        if row is None:
+            return False
+        kind, name, attribution = row
+        if kind == "organisation":
+            return f" {fold_question(name)} " in f" {fold_question(attribution or '')} "
+        return True
 
     def _answers(self, question: str) -> bool:
-        """Whether a question the engine generated (a follow-up, a suggestion) is answered.
+        return self._answering_passage(question) is not None
+
+    def _answering_passage(self, question: str) -> str | None:
+        """The passage that answers a question the engine generated (a follow-up, a
+        suggestion), or None.
 
         Remembered per revision: every answer checks the same few follow-ups again, and each
         check may encode the question (a few ms).
         """
         matcher = self._matcher()
         key = (matcher.revision, question)
-        known = self._answerable.get(key)
-        if known is None:
+        if key not in self._answerable:
             ranking = matcher.rank(matcher.analyse(question), limit=2)
-            known = bool(ranking.candidates) and ranking.confidence >= self.min_confidence
+            answered = bool(ranking.candidates) and ranking.confidence >= self.min_confidence
             if len(self._answerable) >= 10_000:
                 self._answerable.clear()
-            self._answerable[key] = known
-        return known
+            self._answerable[key] = ranking.candidates[0].passage_id if answered else None
+        return self._answerable[key]
 
 
 def _close_matcher(matcher: Matcher) -> None:
     matcher.db.conn.close()
+
+
+_CAPTION_CREDIT = re.compile(r"\s*\((?:photo|photograph|image|picture)\s*[/:][^)]*\)", re.I)
+
+
+def _is_caption(source_text: str, end: int) -> bool:
+    """Whether the sentence ending at `end` is followed by a photo credit: a picture's caption."""
+    return _CAPTION_CREDIT.match(source_text, end) is not None
 
 
 def question_about(name: str, kind: str) -> str:
@@ -555,7 +823,14 @@ def question_about(name: str, kind: str) -> str:
         return f"Who is {name}?"
     if kind == "place":
         return f"What happened in {name}?"
+    if kind == "organisation":
+        return f"What did {name} say?"  # organisations in the news are mostly heard from
     return f"What do the sources say about {name}?"
+
+
+def fold_question(question: str) -> str:
+    """A question reduced to its words, so "Who is X?" and "who is x" are the same question."""
+    return " ".join(words(question))
 
 
 def _related(best: Candidate, candidates: tuple[Candidate, ...]) -> list[Candidate]:
@@ -579,14 +854,15 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
 
 def format_text(answer: Answer) -> str:
     """The answer as readable plain text for the console."""
+    taken_as = [f"(Taken as: {answer.understood_as})"] if answer.understood_as else []
     if not answer.answered:
-        lines = [answer.message or "My sources don't say."]
+        lines = [*taken_as, answer.message or "My sources don't say."]
         lines += [f"  - {s}" for s in answer.suggestions]
         return "\n".join(lines)
     assert answer.source is not None
     source = answer.source
     cite = ", ".join(p for p in (source.dated_name, source.title, source.url) if p)
-    lines = [update_heading(answer)] if answer.is_update else []
+    lines = [*taken_as, update_heading(answer)] if answer.is_update else [*taken_as]
     lines += [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
     lines.append(f"  Confidence: {answer.confidence_words} ({answer.confidence:.2f})")
     for earlier in answer.earlier:

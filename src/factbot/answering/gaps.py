@@ -1,4 +1,5 @@
-"""Questions the bot could not answer, counted so maintainers know which facts to add.
+"""Questions the bot could not answer, and answers people reported as wrong or unhelpful,
+counted so maintainers know which facts to add or fix.
 
 What is stored follows two settings (documented in .env.example):
 
@@ -114,6 +115,65 @@ def record_gap(
     return True
 
 
+@dataclass(frozen=True)
+class Report:
+    """An answer people reported as wrong or unhelpful: the question, the passage, how often."""
+
+    key: str
+    question: str | None
+    passage_id: str
+    count: int
+    reporters: int
+    first_at: str
+    last_at: str
+    quote: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.question or self.key
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "question": self.question,
+            "passage_id": self.passage_id,
+            "quote": self.quote,
+            "count": self.count,
+            "reporters": self.reporters,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+        }
+
+
+def record_report(
+    db: sqlite_utils.Database,
+    question: str,
+    passage_id: str,
+    policy: GapPolicy,
+    user_id: str | None = None,
+) -> None:
+    """Count one "Wrong or unhelpful?" on the answer `passage_id` gave to `question`; the
+    caller owns the transaction. The question is kept under the same policy as gaps: folded,
+    or, when questions are not stored, only the passage is."""
+    folded = " ".join(words(question))[:MAX_KEY_CHARS] if policy.store_questions else ""
+    key = f"{passage_id} · {folded or 'a question'}"
+    kept = question[:MAX_KEY_CHARS] if policy.store_questions else None
+    now = utc_now()
+    db.execute(
+        """
+        INSERT INTO reports (key, question, passage_id, count, first_at, last_at)
+        VALUES (?, ?, ?, 1, ?, ?)
+        ON CONFLICT (key) DO UPDATE SET count = count + 1, last_at = excluded.last_at,
+            question = coalesce(excluded.question, question)
+        """,
+        [key, kept, passage_id, now, now],
+    )
+    if policy.store_user_ids and user_id:
+        db.execute(
+            "INSERT INTO report_users (key, user_id, at) VALUES (?, ?, ?)", [key, user_id, now]
+        )
+
+
 class GapRecorder:
     """Records abstentions for a front end (the CLI's `ask`, the bot), opening the base lazily.
 
@@ -128,8 +188,8 @@ class GapRecorder:
         self._lock = threading.Lock()
 
     def record(self, answer: Answer, user_id: str | None = None) -> bool:
-        if answer.answered:
-            return False
+        if answer.answered or answer.clarification:
+            return False  # a clarifying question ("Who do you mean?") is no gap in the sources
         try:
             with self._lock:
                 if self._base is None:
@@ -139,6 +199,20 @@ class GapRecorder:
                     return record_gap(db, answer, self.policy, user_id)
         except (FactbotError, sqlite3.Error) as error:
             log.warning("could not record an unanswered question: %s", error)
+            return False
+
+    def report(self, question: str, passage_id: str, user_id: str | None = None) -> bool:
+        """Count a "Wrong or unhelpful?" report; False (and logged) when it could not be kept."""
+        try:
+            with self._lock:
+                if self._base is None:
+                    self._base = FactBase(self.db_path)
+                self._base.db.execute(f"PRAGMA busy_timeout = {RECORD_BUSY_TIMEOUT_MS}")
+                with self._base.write() as db:
+                    record_report(db, question, passage_id, self.policy, user_id)
+                    return True
+        except (FactbotError, sqlite3.Error) as error:
+            log.warning("could not record a report on an answer: %s", error)
             return False
 
     def close(self) -> None:
@@ -196,3 +270,22 @@ def _with_answer_check(gap: Gap, engine: AnswerEngine) -> Gap:
     except FactbotError:
         answered = False
     return replace(gap, answered_now=answered)
+
+
+def top_reports(base: FactBase, actor: Actor, limit: int = 20) -> list[Report]:
+    """The answers reported most as wrong or unhelpful, with the quote each one gave.
+
+    Maintainers only, like the gaps: these are what other people asked.
+    """
+    require_maintainer(actor)
+    rows = base.db.execute(
+        """
+        SELECT r.key, r.question, r.passage_id, r.count,
+               (SELECT count(DISTINCT u.user_id) FROM report_users u WHERE u.key = r.key),
+               r.first_at, r.last_at, p.text
+        FROM reports r LEFT JOIN passages p ON p.id = r.passage_id
+        ORDER BY r.count DESC, r.last_at DESC, r.key LIMIT ?
+        """,
+        [limit],
+    )
+    return [Report(*row) for row in rows.fetchall()]

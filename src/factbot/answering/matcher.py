@@ -44,7 +44,7 @@ from factbot.language.text import (
     terms,
     words,
 )
-from factbot.store.database import revision
+from factbot.store.database import ANSWERABLE_PASSAGE, revision
 
 CANDIDATES = 60
 RETRIEVAL_MIN_DF_CAP = 500
@@ -498,12 +498,18 @@ class Matcher:
 
     # --- ranking -----------------------------------------------------------------------------
 
-    def rank(self, question: Question, limit: int = 5) -> Ranking:
+    def rank(
+        self, question: Question, limit: int = 5, exclude: Collection[Span] = ()
+    ) -> Ranking:
         """Score the candidates on word evidence; when that leaves the top two within
-        SEMANTIC_MARGIN, also on meaning (a question vector against the passages' vectors)."""
+        SEMANTIC_MARGIN, also on meaning (a question vector against the passages' vectors).
+
+        `exclude`: stretches of sources already shown (a follow-up's "tell me more"); passages
+        overlapping them are not candidates, so the confidence is that of what is left.
+        """
         if not question.terms:
             return Ranking(question, (), 0.0)
-        rows = self._fetch_candidates(question)
+        rows = [r for r in self._fetch_candidates(question) if not _within(r, exclude)]
         if not rows:
             return Ranking(question, (), 0.0)
         weights = {t: self.term_weight(question, t) for t in question.terms}
@@ -585,11 +591,11 @@ class Matcher:
         match = self._match_expression([*question.terms, *alternatives])
         try:
             cursor = self.db.execute(
-                """
+                f"""
                 SELECT p.rowid, p.id, p.source_id, p.text, p.attribution, p.kind, p.start, p.end,
                        p.terms, p.context_terms, p.paragraph_terms, p.words, p.names, bm25(passages_fts) AS bm25
                 FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid
-                WHERE passages_fts MATCH ? AND p.status = 'active'
+                WHERE passages_fts MATCH ? AND {ANSWERABLE_PASSAGE}
                 ORDER BY bm25 LIMIT ?
                 """,
                 [match, CANDIDATES],
@@ -775,6 +781,17 @@ def undecided(scores: Sequence[float], margin: float | None = None) -> bool:
         return False
     first, second = sorted(scores, reverse=True)[:2]
     return first - second < (SEMANTIC_MARGIN if margin is None else margin)
+
+
+# (source id, start, end): a stretch of a source, as passages and curated facts quote it.
+Span = tuple[str, int, int]
+
+
+def _within(row: dict[str, Any], spans: Collection[Span]) -> bool:
+    return any(
+        row["source_id"] == source and row["start"] < end and start < row["end"]
+        for source, start, end in spans
+    )
 
 
 def _prefer_curated(candidates: list[Candidate]) -> list[Candidate]:

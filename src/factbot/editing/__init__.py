@@ -24,7 +24,15 @@ from factbot.editing.checks import (
     required_text,
 )
 from factbot.editing.entities import add_aliases
-from factbot.editing.facts import FactDraft, FactPatch, add_fact, edit_fact, restore, retire
+from factbot.editing.facts import (
+    FactDraft,
+    FactPatch,
+    add_fact,
+    edit_fact,
+    restore,
+    retire,
+    retire_notice,
+)
 from factbot.editing.revert import revert
 from factbot.editing.sources import (
     AddedArticle,
@@ -87,6 +95,7 @@ __all__ = [
     "required_text",
     "restore",
     "retire",
+    "retire_notice",
     "revert",
     "source_text",
 ]

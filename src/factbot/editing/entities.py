@@ -47,14 +47,26 @@ def resolve_entities(db: sqlite_utils.Database, references: Iterable[str]) -> li
 
 
 def add_aliases(
-    base: FactBase, actor: Actor, entity: str, aliases: Sequence[str], reason: str
+    base: FactBase,
+    actor: Actor,
+    entity: str,
+    aliases: Sequence[str],
+    reason: str,
+    *,
+    force: bool = False,
 ) -> Change:
-    """Teach the matcher other spellings of an entity (a transliteration, a misspelling readers use)."""
+    """Teach the matcher other spellings of an entity (a transliteration, a misspelling readers use).
+
+    A spelling that already names another entity is refused unless `force`: "Belousov" given
+    to Igor Kartavykh would make "Who is Belousov?" bring up both men.
+    """
     require_maintainer(actor)
     reason = clean_reason(reason)
     with base.write() as db:
         (entity_id,) = resolve_entities(db, [entity])
-        change = add_aliases_in(db, actor, entity_id, aliases, reason, refuse_if_none=True)
+        change = add_aliases_in(
+            db, actor, entity_id, aliases, reason, refuse_if_none=True, force=force
+        )
         assert change is not None
         bump_revision(db)
     return change
@@ -68,10 +80,15 @@ def add_aliases_in(
     reason: str,
     *,
     refuse_if_none: bool,
+    force: bool = False,
 ) -> Change | None:
-    known = {
-        r[0] for r in db.execute("SELECT folded FROM aliases WHERE entity_id = ?", [entity_id])
-    }
+    present = [
+        r[0]
+        for r in db.execute(
+            "SELECT alias FROM aliases WHERE entity_id = ? ORDER BY rowid", [entity_id]
+        )
+    ]
+    known = {" ".join(words(a)) for a in present}
     new: list[str] = []
     for alias in aliases:
         text = required_text("alias", alias, MAX_NAME_CHARS, one_line=True)
@@ -79,6 +96,8 @@ def add_aliases_in(
         if not folded:
             raise InputError(f"The alias {text!r} has no letters or digits to match on.")
         if folded not in known:
+            if not force:
+                _refuse_alias_of_another(db, entity_id, text, folded)
             known.add(folded)
             new.append(text)
     if not new:
@@ -86,9 +105,32 @@ def add_aliases_in(
             raise InputError(f"{entity_id!r} already answers to {', '.join(map(repr, aliases))}.")
         return None
     set_aliases(db, entity_id, add=new, retire=[], change_id=None)
+    # The whole list before and after, so the history shows what the entity already had.
     return record_change(
-        db, actor, "alias.add", f"entity:{entity_id}", {"aliases": []}, {"aliases": new}, reason
+        db,
+        actor,
+        "alias.add",
+        f"entity:{entity_id}",
+        {"aliases": present},
+        {"aliases": [*present, *new]},
+        reason,
     )
+
+
+def _refuse_alias_of_another(
+    db: sqlite_utils.Database, entity_id: str, alias: str, folded: str
+) -> None:
+    row = db.execute(
+        """SELECT e.id, e.name FROM aliases a JOIN entities e ON e.id = a.entity_id
+        WHERE a.folded = ? AND a.entity_id != ? ORDER BY e.id LIMIT 1""",
+        [folded, entity_id],
+    ).fetchone()
+    if row is not None:
+        raise InputError(
+            f"{alias!r} already names {row[1]} ({row[0]}): giving it to {entity_id!r} too would "
+            "make questions about either bring up both. Add it anyway with --force (on "
+            "Discord: force True)."
+        )
 
 
 def set_aliases(

@@ -158,9 +158,16 @@ def _near_miss(db: sqlite_utils.Database, quote: str) -> str:
     return ""
 
 
+FACT_ID_CHARS = 48
+
+
 def _new_fact_id(db: sqlite_utils.Database, quote: str) -> str:
-    base = slug(" ".join(words(quote)[:8]))[:48].strip("-") or "fact"
-    return unused_id(db, "passages", base)
+    """An id from the quote's first words, cut between words (never `…-have-trig`)."""
+    base = slug(" ".join(words(quote)[:8]))
+    if len(base) > FACT_ID_CHARS:
+        cut = base[: FACT_ID_CHARS + 1]
+        base = cut[: cut.rfind("-")] if "-" in cut else base[:FACT_ID_CHARS]
+    return unused_id(db, "passages", base.strip("-") or "fact")
 
 
 def _check_fact_id(db: sqlite_utils.Database, fact_id: str | None, quote: str) -> str:
@@ -302,3 +309,40 @@ def _set_status(base: FactBase, actor: Actor, passage_id: str, status: str, reas
         change = record_change(db, actor, action, f"passage:{passage_id}", current, desired, reason)
         bump_revision(db)
     return change
+
+
+def retire_notice(base: FactBase, actor: Actor, passage_id: str) -> str | None:
+    """What else a retirement touched, in words for the maintainer who made it.
+
+    A retired curated fact also silences the article sentences it quotes (the answering side
+    reads `store.database.ANSWERABLE_PASSAGE`); but another active fact quoting the same words
+    would go on answering with them, so the maintainer is told which one and how to retire it.
+    """
+    require_maintainer(actor)
+    db = base.db
+    row = db.execute(
+        "SELECT kind, source_id, start, end FROM passages WHERE id = ?", [passage_id]
+    ).fetchone()
+    if row is None:
+        return None
+    kind, source_id, start, end = row
+    overlapping = db.execute(
+        """SELECT id, kind FROM passages WHERE source_id = ? AND id != ? AND status = 'active'
+        AND start < ? AND ? < end ORDER BY start, id""",
+        [source_id, passage_id, end, start],
+    ).fetchall()
+    lines: list[str] = []
+    sentences = [p for p, k in overlapping if k != "fact"]
+    facts = [p for p, k in overlapping if k == "fact"]
+    if kind == "fact" and sentences:
+        lines.append(
+            "No longer answered either: the article sentence it quotes ("
+            + ", ".join(sentences)
+            + "); restoring the fact brings it back."
+        )
+    for fact_id in facts:
+        lines.append(
+            f"Still answered with these words: fact {fact_id}. Retire it too with: "
+            f"factbot fact retire {fact_id} --reason '...'"
+        )
+    return "\n".join(lines) or None

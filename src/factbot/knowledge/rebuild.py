@@ -37,7 +37,7 @@ from factbot.store.writer import FactBase
 
 log = logging.getLogger(__name__)
 
-HISTORY_TABLES = ("changes", "aliases_retired", "gaps", "gap_askers")
+HISTORY_TABLES = ("changes", "aliases_retired", "gaps", "gap_askers", "reports", "report_users")
 _KEPT_TABLES = (*HISTORY_TABLES, "_migrations", "meta")
 # Not copied from the fresh build: its rows go with their passages (a trigger), and
 # `bump_revision` encodes the copied passages again under their new rowids (cached in-process).

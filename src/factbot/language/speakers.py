@@ -24,6 +24,10 @@ _PRONOUN_LEADING = re.compile(
     rf"^(?P<pronoun>He|She|They|It)\s+(?:also\s+|later\s+)?(?:{_REPORTING_VERBS})\b"
 )
 _INSERTED = re.compile(rf"[,\"”]\s*{_SUBJECT}\s+(?:{_REPORTING_VERBS})\b")
+# `"…," said Hajizada`: the verb before its speaker, right after a closing quote.
+_INVERTED = re.compile(
+    rf"[\"”],?\s+(?:said|says|added|adds|wrote|writes|stated|noted|continued|insisted|told\s+\w+)\s+{_SUBJECT}"
+)
 _ACCORDING = re.compile(rf"\baccording to {_SUBJECT}")
 _NOT_SPEAKERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "there", "in", "on"})
 
@@ -45,12 +49,15 @@ def speakers(passages: Sequence[str]) -> list[str | None]:
 
 
 _REPORTING_WORDS = frozenset(_REPORTING_VERBS.split("|")) | {"according"}
+_WORD = re.compile(r"[a-z]+")
 
 
 def _speaker(text: str) -> str | None:
-    if _REPORTING_WORDS.isdisjoint(text.lower().split()):
-        return None  # the patterns below backtrack a lot; most sentences report no one
-    for pattern in (_LEADING, _INSERTED, _ACCORDING):
+    # The patterns below backtrack a lot and most sentences report no one; the words are read
+    # without punctuation, or `"…," Hajizada said, calling for…` would look like no report.
+    if _REPORTING_WORDS.isdisjoint(_WORD.findall(text.lower())):
+        return None
+    for pattern in (_LEADING, _INSERTED, _INVERTED, _ACCORDING):
         match = pattern.search(text)
         if match:
             subject = _clean_subject(match.group("subject"))
@@ -60,10 +67,15 @@ def _speaker(text: str) -> str | None:
 
 
 def _clean_subject(subject: str) -> str | None:
+    """The speaker as a name to credit: leading words that are not the speaker dropped, but the
+    article of a description kept, so "the Azerbaijani ambassador" reads "The Azerbaijani
+    ambassador, as reported by…" rather than "Azerbaijani ambassador"."""
     tokens = subject.split()
+    article = False
     while len(tokens) > 1 and tokens[0].lower() in _NOT_SPEAKERS | {"of", "and", "for"}:
         if tokens[0][:1].isupper() and not tokens[1][:1].isupper():
             break
+        article = tokens[0].lower() == "the"
         tokens.pop(0)
     while tokens and tokens[-1].lower() in {"of", "and", "for", "the"}:
         tokens.pop()
@@ -72,4 +84,6 @@ def _clean_subject(subject: str) -> str | None:
         return None
     if not tokens[0][:1].isupper():
         return None
+    if article and not tokens[-1][:1].isupper():
+        tokens.insert(0, "The")
     return " ".join(tokens)

@@ -30,6 +30,13 @@ READ_ONLY_HINT = (
     "with: factbot --db NEW_PATH build"
 )
 
+# A passage the bot may answer with (SQL over `passages p`): active, and not an article sentence
+# whose words a retired curated fact quotes. Retiring a fact must stop those words being answered,
+# not only the fact's own row; restoring the fact brings the sentence back with it.
+ANSWERABLE_PASSAGE = """p.status = 'active' AND NOT (p.kind != 'fact' AND EXISTS (
+    SELECT 1 FROM passages r WHERE r.kind = 'fact' AND r.status = 'retired'
+    AND r.source_id = p.source_id AND r.start < p.end AND p.start < r.end))"""
+
 
 def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

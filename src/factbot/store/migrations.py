@@ -158,6 +158,26 @@ def m005_passage_vectors(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m006_reports(db: sqlite_utils.Database) -> None:
+    """Answers people reported as wrong or unhelpful, counted per question and passage; who
+    reported only where settings allow it (as for gaps)."""
+    db.table("reports").create(
+        {
+            "key": str,
+            "question": str,
+            "passage_id": str,
+            "count": int,
+            "first_at": str,
+            "last_at": str,
+        },
+        pk="key",
+    )
+    db.table("reports").create_index(["count"])
+    db.table("report_users").create({"key": str, "user_id": str, "at": str})
+    db.table("report_users").create_index(["key"])
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Apply the migrations not yet recorded; each in its own transaction."""
     if "_migrations" not in db.table_names():

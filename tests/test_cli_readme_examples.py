@@ -1,0 +1,61 @@
+"""The README's example questions, asked through the CLI: each answers with the quote the README
+implies. The questions are read from the README itself, so a new example needs its quote here."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from factbot.settings import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+ASKED = re.compile(r'factbot ask (?:--json )?"([^"]+)"')
+FINDS = re.compile(r'"([^"]+\?)" finds\s+"([^"]+?)\.*"')
+
+# Question -> words its quote must hold, as the README implies them.
+IMPLIED = {
+    # The README's story: "two Azerbaijani brothers died in Russian police custody".
+    "who died in custody in Yekaterinburg?": "Huseyn and Ziyaddin Safarov",
+    "Who is Rahman Mustafayev?": "Azerbaijan’s ambassador in Moscow, Rahman Mustafayev",
+    "where was the raid": "police raid in the Russian city of Yekaterinburg",
+    **{question: found for question, found in FINDS.findall(README)},
+}
+# Left to the ranking and confidence (issue 13), and failing on main before this test:
+# - the one sentence naming the brothers, a photo caption, does not say "Yekaterinburg", so the
+#   sentence that does ("two Azerbaijani nationals") wins;
+# - "What does Baku want?" ranks "Baku has called for..." but abstains (confidence 0.11).
+NOT_YET = {"who died in custody in Yekaterinburg?", "What does Baku want?"}
+
+
+def test_every_readme_example_question_has_its_implied_quote_here() -> None:
+    asked = set(ASKED.findall(README)) | {q for q, _ in FINDS.findall(README)}
+    assert asked == set(IMPLIED)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param(q, marks=pytest.mark.xfail(reason="ranking, see NOT_YET", strict=False))
+        if q in NOT_YET
+        else q
+        for q in IMPLIED
+    ],
+)
+def test_readme_example_answers_with_the_quote_it_implies(shared_db: Path, question: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "factbot", "--db", str(shared_db), "ask", "--json", question],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FACTBOT_LOG_LEVEL": "WARNING"},
+    )
+    answer = json.loads(result.stdout)
+
+    assert answer["answered"], answer
+    assert IMPLIED[question] in answer["quote"], answer["quote"]
