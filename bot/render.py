@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from factbot.answering.answers import Answer, Related
+from factbot.answering.answers import Answer, Related, update_heading
 from factbot.models import Source
 
 CONTENT_LIMIT = 2000
@@ -90,12 +90,25 @@ def _answer_embed(answer: Answer) -> discord.Embed:
         f"\n— {clip(escape(answer.attribution), ATTRIBUTION_LIMIT)}" if answer.attribution else ""
     )
     description = clip(quote, DESCRIPTION_LIMIT - len(attribution)) + attribution
+    if answer.is_update:
+        heading = f"**{escape(update_heading(answer))}**\n"
+        description = heading + clip(description, DESCRIPTION_LIMIT - len(heading))
     embed = discord.Embed(
         title=_title(answer.question), description=description, colour=ANSWERED_COLOUR
     )
     if answer.source is not None:
         embed.add_field(name="Source", value=source_line(answer.source), inline=False)
     embed.add_field(name="Confidence", value=answer.confidence_words.capitalize(), inline=True)
+    for earlier in answer.earlier:
+        name = f"Earlier, {escape(earlier.source.dated_name)}"
+        embed.add_field(
+            name=clip(name, FIELD_NAME_LIMIT), value=_related_value(earlier), inline=False
+        )
+    for version in answer.conflicts:
+        name = f"Sources differ: {escape(version.source.dated_name)}"
+        embed.add_field(
+            name=clip(name, FIELD_NAME_LIMIT), value=_related_value(version), inline=False
+        )
     for related in answer.related:
         embed.add_field(name="Also in the sources", value=_related_value(related), inline=False)
     footer = "Quoted word for word from the source."
@@ -129,11 +142,11 @@ def _related_value(related: Related) -> str:
 
 
 def source_line(source: Source) -> str:
-    """`[TRT: Title](url), 2024-06-30`: the outlet and title, linked only for a web URL."""
+    """`[TRT: Title](url), 30 Jun 2024`: the outlet and title, linked only for a web URL."""
     label = escape(": ".join(part for part in (source.name, source.title) if part))
     url = safe_url(source.url)
     linked = f"[{clip(label, 200)}]({url})" if url else clip(label, 200)
-    published = f", {escape(source.published)}" if source.published else ""
+    published = f", {escape(source.published_label)}" if source.published_label else ""
     return clip(linked + published, FIELD_VALUE_LIMIT)
 
 

@@ -49,7 +49,7 @@ def test_answer_embed_has_block_quote_attribution_linked_source_and_confidence_w
 def test_source_without_a_web_url_is_named_but_not_linked(url: str | None) -> None:
     source = Source(id="s", outlet="TRT", url=url, published="2024-06-30")
 
-    assert render.source_line(source) == "TRT, 2024-06-30"
+    assert render.source_line(source) == "TRT, 30 Jun 2024"
 
 
 def test_markdown_and_mentions_in_a_source_title_are_inert() -> None:
@@ -166,3 +166,22 @@ def test_cooldown_zero_seconds_is_off_and_idle_buckets_are_pruned() -> None:
     for _ in range(256):
         cooldown.check(999)
     assert len(cooldown) < 10
+
+
+def test_an_update_shows_its_date_the_earlier_quote_and_each_differing_version() -> None:
+    later = Source(id="g", outlet="Portvale Gazette", published="2024-05-20")
+    earlier = Source(id="c", outlet="North Sea Courier", published="2024-03-04")
+    other = Source(id="l", outlet="Lagoon Times", published="2024-03-06")
+    answer = answered(
+        source=later,
+        earlier=(Related("c:4", "The quay was closed.", "Reported by North Sea Courier", earlier),),
+        conflicts=(Related("l:2", "40 people were arrested.", "Police, as reported by Lagoon Times", other),),
+    )
+
+    embed = render.render_answer(answer).embed.to_dict()
+
+    assert embed["description"].startswith("**Update, 20 May 2024:**")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert "The quay was closed." in fields["Earlier, North Sea Courier, 4 Mar 2024"]
+    assert "Lagoon Times" in fields["Sources differ: Lagoon Times, 6 Mar 2024"]
+    assert fields["Source"].endswith(", 20 May 2024")

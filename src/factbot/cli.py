@@ -10,6 +10,7 @@ import json
 import logging
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,11 +28,12 @@ from factbot.editing import (
     FactBase,
     FactDraft,
     FactPatch,
-    SourceDraft,
+    SourcePatch,
     add_aliases,
+    add_articles,
     add_fact,
-    add_source,
     edit_fact,
+    edit_source,
     get_passage,
     get_source_view,
     history,
@@ -44,7 +46,7 @@ from factbot.editing import (
     source_text,
 )
 from factbot.errors import FactbotError, InputError
-from factbot.index.ingest import ingest_paths
+from factbot.index.ingest import ArticleMeta
 from factbot.index.sketch import use_cache_dir
 from factbot.knowledge.export import export_knowledge
 from factbot.knowledge.rebuild import rebuild
@@ -152,33 +154,106 @@ def build(context: Context, knowledge_dir: Path | None, force: bool) -> None:
     )
 
 
-@cli.command()
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
-)
-@click.option("--source", "outlet", help="Name of the outlet, e.g. TRT or Reuters.")
-@click.option("--url", help="Address of the article (one file only).")
-@click.option("--published", help="Publication date, YYYY-MM-DD.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
-@pass_context
-def ingest(
-    context: Context,
-    files: tuple[Path, ...],
+def _article_options(function: F) -> F:
+    """The metadata flags every command that adds an article takes, under the same names.
+
+    Each overrides the file's front matter; a field neither gives stays empty.
+    """
+    for option in reversed(
+        (
+            click.option("--id", "source_id", help="Source id (default: the front matter's, else the file name)."),
+            click.option("--outlet", help="Name of the outlet, e.g. TRT or Reuters."),
+            click.option(
+                "--source",
+                "deprecated_outlet",
+                hidden=True,
+                help="Deprecated: the outlet; use --outlet (--source names a source id elsewhere).",
+            ),
+            click.option("--title", help="Headline of the article."),
+            click.option("--url", help="Address of the article (one file only)."),
+            click.option("--published", metavar="YYYY-MM-DD", help="Publication date."),
+            click.option("--author", help="Byline."),
+            click.option("--photo-credit", help="Who the article's photos are credited to."),
+        )
+    ):
+        function = option(function)
+    return function
+
+
+def _article_meta(
+    source_id: str | None,
     outlet: str | None,
+    deprecated_outlet: str | None,
+    title: str | None,
     url: str | None,
     published: str | None,
+    author: str | None,
+    photo_credit: str | None,
+) -> ArticleMeta:
+    if deprecated_outlet is not None:
+        click.echo("Note: --source is deprecated here; use --outlet for the outlet's name.", err=True)
+        if outlet is not None and outlet != deprecated_outlet:
+            raise InputError("Give the outlet once: --outlet (or the deprecated --source).")
+    return ArticleMeta(
+        source_id=source_id,
+        outlet=outlet if outlet is not None else deprecated_outlet,
+        title=title,
+        url=url,
+        published=published,
+        author=author,
+        photo_credit=photo_credit,
+    )
+
+
+@click.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@_article_options
+@click.option("--reason", help="Why: recorded in the history (default: 'added with factbot ingest').")
+@click.option("--actor", metavar="NAME", help="Name recorded in the history (default: your OS user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
+@pass_context
+def add_article_command(
+    context: Context,
+    /,
+    files: tuple[Path, ...],
+    reason: str | None,
+    actor: str | None,
     as_json: bool,
+    **meta: str | None,
 ) -> None:
-    """Add plain-text or Markdown articles to the fact base, all or none."""
-    with user_errors():
-        reports = ingest_paths(context.db_path, list(files), outlet, url, published)
-    for path, report in zip(files, reports, strict=True):
+    """Add articles from FILES ('-' for stdin): plain text, Markdown, or the knowledge/sources
+    format, whose front matter gives the metadata (flags override it). All or none; each is in
+    the history and undone with `factbot revert`."""
+    with user_errors(), _stdin_as_file(files) as paths:
+        given = _article_meta(**meta)
+        added = add_articles(context.db_path, Actor.os_user(actor), paths, given, reason)
+    for path, article in zip(files, added, strict=True):
         if as_json:
-            click.echo(json.dumps({"file": str(path), "source_id": report.source_id, "passages": report.passages}))
-        elif report.passages:
-            click.echo(f"Ingested {path} as {report.source_id}: {report.passages} passages.")
+            change = article.change.as_json() if article.change else None
+            found = {"file": str(path), "source_id": article.source_id, "passages": article.passages}
+            click.echo(json.dumps({**found, "change": change}, ensure_ascii=False))
+        elif article.change is not None:
+            click.echo(f"Added {path} as {article.source_id}: {article.passages} passages.")
+            click.echo(f"Undo with: factbot revert {article.change.id} --reason '...'")
         else:
-            click.echo(f"{path} is already stored as {report.source_id}; nothing changed.")
+            click.echo(f"{path} is already stored as {article.source_id}; nothing changed.")
+
+
+@contextmanager
+def _stdin_as_file(files: tuple[Path, ...]) -> Iterator[list[Path]]:
+    """'-' read from stdin into a temporary file, so every article is read the same way."""
+    if Path("-") not in files:
+        yield list(files)
+        return
+    if files.count(Path("-")) > 1:
+        raise InputError("Read stdin ('-') once.")
+    with tempfile.TemporaryDirectory() as folder:
+        pasted = Path(folder) / "pasted-article.md"
+        pasted.write_bytes(sys.stdin.buffer.read())
+        yield [pasted if path == Path("-") else path for path in files]
+
+
+cli.add_command(add_article_command, "ingest")
 
 
 @cli.command()
@@ -322,36 +397,7 @@ def source() -> None:
     """Add, list and show sources (articles)."""
 
 
-@source.command("add")
-@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
-@click.option("--id", "source_id", help="Source id (default: from outlet and title).")
-@click.option("--outlet")
-@click.option("--title")
-@click.option("--url")
-@click.option("--published", metavar="YYYY-MM-DD")
-@click.option("--author")
-@click.option("--photo-credit")
-@_edit_options
-@pass_context
-def source_add(
-    context: Context,
-    file: Any,
-    source_id: str | None,
-    outlet: str | None,
-    title: str | None,
-    url: str | None,
-    published: str | None,
-    author: str | None,
-    photo_credit: str | None,
-    reason: str,
-    actor: str | None,
-    as_json: bool,
-) -> None:
-    """Add the article in FILE ('-' for stdin), its text exactly as published."""
-    with user_errors():
-        draft = SourceDraft(file.read(), source_id, outlet, title, url, published, author, photo_credit)
-        change = add_source(_open_base(context), Actor.os_user(actor), draft, reason)
-    _echo_change(change, as_json)
+source.add_command(add_article_command, "add")
 
 
 @source.command("list")
@@ -387,6 +433,33 @@ def source_show(context: Context, source_id: str, with_text: bool, as_json: bool
         click.echo(f"{key}: {value if value is not None else ''}")
     if text is not None:
         click.echo(f"\n{text}")
+
+
+@source.command("edit")
+@click.argument("source_id")
+@click.option("--outlet", help="Name of the outlet ('' to clear).")
+@click.option("--title", help="Headline ('' to clear).")
+@click.option("--url", help="Address of the article ('' to clear).")
+@click.option("--published", metavar="YYYY-MM-DD", help="Publication date ('' to clear).")
+@click.option("--author", help="Byline ('' to clear).")
+@click.option("--photo-credit", help="Photo credit ('' to clear).")
+@_edit_options
+@pass_context
+def source_edit(
+    context: Context,
+    /,
+    source_id: str,
+    reason: str,
+    actor: str | None,
+    as_json: bool,
+    **fields: str | None,
+) -> None:
+    """Fill in or correct SOURCE_ID's metadata; its text never changes. Undo with revert."""
+    with user_errors():
+        change = edit_source(
+            _open_base(context), Actor.os_user(actor), source_id, SourcePatch(**fields), reason
+        )
+    _echo_change(change, as_json)
 
 
 @cli.group()

@@ -9,8 +9,24 @@ import getpass
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from factbot.errors import PermissionDenied
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_day(day: date | str | None) -> str | None:
+    """A date (or "YYYY-MM-DD...") as news prints it, "24 Oct 2025"; None when there is none."""
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day.strip()[:10])
+        except ValueError:
+            return None
+    if day is None:
+        return None
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
 
 # What an id of a source, entity or fact looks like, wherever one is typed or read from a file:
 # safe as a file name, in a URL and on a command line.
@@ -34,6 +50,17 @@ class Source:
     def name(self) -> str:
         """What to call the source in one word: its outlet, else its id."""
         return self.outlet or self.title or self.id
+
+    @property
+    def published_label(self) -> str | None:
+        """The publication date as news prints it ("24 Oct 2025"), or None when unknown."""
+        return format_day(self.published)
+
+    @property
+    def dated_name(self) -> str:
+        """The source and its date, for a citation: "Reuters, 24 Oct 2025" (no date: "Reuters")."""
+        label = self.published_label
+        return f"{self.name}, {label}" if label else self.name
 
     def as_json(self) -> dict[str, str | None]:
         return {

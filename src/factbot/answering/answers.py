@@ -20,9 +20,13 @@ from typing import Any
 import sqlite_utils
 
 from factbot.answering.matcher import Candidate, Matcher
+from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
+from factbot.index.disagreement import COUNT, ClaimIndex, ClaimMemo, Version, kinds_asked
 from factbot.index.meaning import default_encoder
 from factbot.index.sketch import default_table
+from factbot.language.dates import parse_day
+from factbot.language.text import terms as index_terms
 from factbot.models import Source, attribution_for
 from factbot.settings import DEFAULT_MIN_CONFIDENCE
 from factbot.store.database import (
@@ -38,23 +42,38 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 RELATED_MIN_SHARE = 0.6
+# Passages ranked per question: the answer, its related ones, and those checked for a later
+# or a differing version.
+CANDIDATES_SHOWN = 12
+MAX_CONFLICTS = 4
+MAX_COUNT_CHECKS = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
 class Related:
+    """Another passage shown with an answer: related, an earlier version, or a differing one.
+
+    `differs` is, for a passage that disagrees with the answer, the words that give its version
+    ("More than 50 people were detained").
+    """
+
     passage_id: str
     quote: str
     attribution: str
     source: Source
+    differs: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "passage_id": self.passage_id,
             "quote": self.quote,
             "attribution": self.attribution,
             "source": self.source.as_json(),
         }
+        if self.differs is not None:
+            found["differs"] = self.differs
+        return found
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,15 @@ class Answer:
     related: tuple[Related, ...] = ()
     suggestions: tuple[str, ...] = ()
     message: str | None = None
+    # What earlier sources said that this answer's later source replaces (newest first).
+    earlier: tuple[Related, ...] = ()
+    # Other sources (or speakers) that give a different number, title or date for it.
+    conflicts: tuple[Related, ...] = ()
+
+    @property
+    def is_update(self) -> bool:
+        """Whether the answer replaces what earlier sources said ("Update, 24 Oct 2025: ...")."""
+        return bool(self.earlier)
 
     @property
     def confidence_words(self) -> str:
@@ -94,6 +122,8 @@ class Answer:
             "confidence": round(self.confidence, 4),
             "passage_id": self.passage_id,
             "related": [r.as_json() for r in self.related],
+            "earlier": [r.as_json() for r in self.earlier],
+            "conflicts": [r.as_json() for r in self.conflicts],
             "intent": self.intent,
             "entities": list(self.entities),
             "suggestions": list(self.suggestions),
@@ -139,6 +169,7 @@ class AnswerEngine:
         self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
         # (revision, generated question) -> whether it is answered; see _answers.
         self._answerable: dict[tuple[str | None, str], bool] = {}
+        self._memo = ClaimMemo()
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def prepare(self) -> None:
@@ -225,22 +256,20 @@ class AnswerEngine:
     def _answer(self, text: str) -> Answer:
         matcher = self._matcher()
         analysed = matcher.analyse(text)
-        ranking = matcher.rank(analysed, limit=8)
+        ranking = matcher.rank(analysed, limit=CANDIDATES_SHOWN)
         entities = analysed.entities
         if not ranking.candidates or ranking.confidence < self.min_confidence:
             return self._abstain(text, analysed.intent, entities, ranking.confidence)
-        best = ranking.candidates[0]
-        sources = self._sources({c.source_id for c in ranking.candidates})
+        candidates = ranking.candidates
+        sources = self._sources({c.source_id for c in candidates})
+        best, earlier = self._latest_if_asked(text, candidates, entities, sources)
+        kinds = kinds_asked(analysed.intent, analysed.words)
+        conflicts = self._conflicts(best, candidates, entities, sources, kinds)
+        earlier = tuple(c for c in earlier if c.passage_id not in {v.passage_id for v in conflicts})
+        shown = {c.passage_id for c in earlier} | {v.passage_id for v in conflicts}
+        ordered = (best, *(c for c in candidates if c is not best and c.passage_id not in shown))
         source = sources[best.source_id]
-        related = tuple(
-            Related(
-                c.passage_id,
-                c.text,
-                attribution_for(c.attribution, sources[c.source_id]),
-                sources[c.source_id],
-            )
-            for c in _related(best, ranking.candidates)
-        )
+        related = tuple(self._related_view(c, sources) for c in _related(best, ordered))
         log.debug("answered %r with %s (%.2f)", text, best.passage_id, ranking.confidence)
         return Answer(
             question=text,
@@ -253,7 +282,168 @@ class AnswerEngine:
             intent=analysed.intent,
             entities=entities,
             related=related,
+            earlier=tuple(self._related_view(c, sources) for c in earlier),
+            conflicts=conflicts,
         )
+
+    def _latest_if_asked(
+        self,
+        text: str,
+        candidates: tuple[Candidate, ...],
+        entities: tuple[str, ...],
+        sources: dict[str, Source],
+    ) -> tuple[Candidate, tuple[Candidate, ...]]:
+        """The passage to answer with and the earlier ones it replaces: for a question about
+        the present, the latest source's among the strong passages on the same people."""
+        if not asks_about_present(text):
+            return candidates[0], ()
+        links = self._links([c.passage_id for c in candidates])
+        asked = frozenset(entities)
+
+        def about(candidate: Candidate) -> frozenset[str]:
+            linked = frozenset(links.get(candidate.passage_id, ()))
+            return linked & asked if asked else linked
+
+        choice = prefer_latest(
+            candidates,
+            published=lambda source_id: parse_day(sources[source_id].published),
+            about=about,
+            min_share=RELATED_MIN_SHARE,
+        )
+        return choice.answer, choice.replaces
+
+    @staticmethod
+    def _related_view(candidate: Candidate, sources: dict[str, Source]) -> Related:
+        source = sources[candidate.source_id]
+        return Related(
+            candidate.passage_id,
+            candidate.text,
+            attribution_for(candidate.attribution, source),
+            source,
+        )
+
+    def _links(self, passage_ids: list[str]) -> dict[str, set[str]]:
+        marks = ",".join("?" * len(passage_ids))
+        links: dict[str, set[str]] = {}
+        for passage_id, entity_id in self.db.execute(
+            f"SELECT passage_id, entity_id FROM passage_entities WHERE passage_id IN ({marks})",
+            passage_ids,
+        ):
+            links.setdefault(passage_id, set()).add(entity_id)
+        return links
+
+    def _conflicts(
+        self,
+        best: Candidate,
+        candidates: tuple[Candidate, ...],
+        entities: tuple[str, ...],
+        sources: dict[str, Source],
+        kinds: frozenset[str],
+    ) -> tuple[Related, ...]:
+        """Passages that give another number, title or date for what the answer states.
+
+        Counts are compared among the passages ranked for this question, and across the base
+        with those told among events of the same day; titles and dates across the passages about
+        the people the answer names. When a question asks for one kind of value (a count, a date,
+        a role) and nothing disagrees with the answer itself (a heading, a sentence near the
+        number), the versions are those of the passages for the question that disagree among
+        themselves: never one side silently.
+        """
+        about = list(entities) or sorted(self._links([best.passage_id]).get(best.passage_id, ()))
+        among = [c.passage_id for c in candidates]
+        memo = self._claim_memo()
+        index = ClaimIndex(self.db, {best.passage_id, *among, *self._passages_about(about)}, memo)
+        versions = index.against(best.passage_id, among=among, about=about, kinds=kinds)
+        if not versions and COUNT in kinds:
+            versions = self._disputed_count(index, best.passage_id, among, memo, kinds == {COUNT})
+        if not versions and len(kinds) == 1:
+            versions = index.versions_among(among, kinds)
+        versions = [v for v in versions if v.claim.passage_id != best.passage_id]
+        if not versions:
+            return ()
+        rows = self.db.execute(
+            f"SELECT id, source_id, attribution FROM passages WHERE id IN ({','.join('?' * len(versions))})",
+            [v.claim.passage_id for v in versions],
+        ).fetchall()
+        speakers = {row[0]: row[2] for row in rows}
+        missing = {row[1] for row in rows} - set(sources)
+        if missing:
+            sources = {**sources, **self._sources(missing)}
+        return tuple(
+            Related(
+                v.claim.passage_id,
+                v.quote,
+                attribution_for(speakers.get(v.claim.passage_id), sources[v.claim.source_id]),
+                sources[v.claim.source_id],
+                differs=v.claim.words,
+            )
+            for v in versions[:MAX_CONFLICTS]
+        )
+
+    def _claim_memo(self) -> ClaimMemo:
+        """Claims read so far from this revision of the base, shared by the engine's threads."""
+        revision = self._matcher().revision
+        memo = self._memo
+        if memo.revision != revision:
+            memo = ClaimMemo(revision=revision)
+            self._memo = memo
+        return memo
+
+    def _disputed_count(
+        self, index: ClaimIndex, answer: str, among: list[str], memo: ClaimMemo, asked: bool
+    ) -> list[Version]:
+        """Counts other sources give for what the answer counts, found anywhere in the base.
+
+        When the question asks how many (`asked`) and the answer gives no count (a heading, the
+        sentence before the number), the best-ranked passages for the question that do stand
+        for it, and each side is shown.
+        """
+        counts = [p for p in (answer, *among) if any(c.kind == COUNT for c in index.claims_of(p))]
+        counting = counts if asked or counts[:1] == [answer] else []
+        for passage_id in counting[:MAX_COUNT_CHECKS]:
+            wider = ClaimIndex(
+                self.db, {*index.claims, *self._passages_counting(index, passage_id)}, memo
+            )
+            versions = wider.against(passage_id, among=among, kinds=frozenset({COUNT}))
+            if versions:
+                own = (
+                    []
+                    if passage_id == answer
+                    else [wider.version_of(passage_id, frozenset({COUNT}))]
+                )
+                return [*own, *versions]
+        return []
+
+    def _passages_counting(self, index: ClaimIndex, passage_id: str) -> list[str]:
+        """Passages anywhere in the base that count the same kind of people or things as
+        `passage_id` does (found through the counted noun), to be checked for another count."""
+        nouns = {c.counted for c in index.claims_of(passage_id) if c.kind == COUNT and c.counted}
+        terms = sorted({t for noun in nouns for t in index_terms(noun)})
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        try:
+            rows = self.db.execute(
+                "SELECT p.id FROM passages_fts JOIN passages p ON p.rowid = passages_fts.rowid "
+                "WHERE passages_fts MATCH ? AND p.status = 'active' LIMIT 200",
+                [match],
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [str(row[0]) for row in rows]
+
+    def _passages_about(self, entity_ids: list[str]) -> list[str]:
+        if not entity_ids:
+            return []
+        marks = ",".join("?" * len(entity_ids))
+        return [
+            str(row[0])
+            for row in self.db.execute(
+                f"""SELECT pe.passage_id FROM passage_entities pe JOIN passages p ON p.id = pe.passage_id
+                WHERE pe.entity_id IN ({marks}) AND p.status = 'active' LIMIT 200""",
+                entity_ids,
+            )
+        ]
 
     def _abstain(
         self, text: str, intent: str, entities: tuple[str, ...], confidence: float
@@ -391,9 +581,27 @@ def format_text(answer: Answer) -> str:
         return "\n".join(lines)
     assert answer.source is not None
     source = answer.source
-    cite = ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
-    lines = [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
+    cite = ", ".join(p for p in (source.dated_name, source.title, source.url) if p)
+    lines = [update_heading(answer)] if answer.is_update else []
+    lines += [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
     lines.append(f"  Confidence: {answer.confidence_words} ({answer.confidence:.2f})")
+    for earlier in answer.earlier:
+        lines.append(f"  Earlier, {earlier.source.dated_name}: “{earlier.quote}”")
+    if answer.conflicts:
+        lines.append("  Sources differ:")
+        lines += [f"    - {version_line(v)}" for v in answer.conflicts]
     for related in answer.related:
         lines.append(f"  Related: “{related.quote}”")
     return "\n".join(lines)
+
+
+def update_heading(answer: Answer) -> str:
+    """ "Update, 24 Oct 2025:" over an answer that replaces what earlier sources said."""
+    label = answer.source.published_label if answer.source else None
+    return f"Update, {label}:" if label else "Update:"
+
+
+def version_line(version: Related) -> str:
+    """One side of a disagreement, attributed: "Urals Daily Review, 3 Jul 2025 (Reported by
+    Urals Daily Review): “…”"."""
+    return f"{version.source.dated_name} — {version.attribution}: “{version.quote}”"

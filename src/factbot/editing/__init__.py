@@ -26,7 +26,15 @@ from factbot.editing.checks import (
 from factbot.editing.entities import add_aliases
 from factbot.editing.facts import FactDraft, FactPatch, add_fact, edit_fact, restore, retire
 from factbot.editing.revert import revert
-from factbot.editing.sources import SourceDraft, add_source, check_source_document
+from factbot.editing.sources import (
+    AddedArticle,
+    SourceDraft,
+    SourcePatch,
+    add_articles,
+    add_source,
+    check_source_document,
+    edit_source,
+)
 from factbot.editing.views import (
     PassageView,
     SourceView,
@@ -49,20 +57,24 @@ __all__ = [
     "MAX_QUOTE_CHARS",
     "MAX_REASON_CHARS",
     "Actor",
+    "AddedArticle",
     "Change",
     "FactBase",
     "FactDraft",
     "FactPatch",
     "PassageView",
     "SourceDraft",
+    "SourcePatch",
     "SourceView",
     "add_aliases",
+    "add_articles",
     "add_fact",
     "add_source",
     "check_source_document",
     "clean_reason",
     "clean_text",
     "edit_fact",
+    "edit_source",
     "get_change",
     "get_passage",
     "get_source_view",

@@ -16,7 +16,7 @@ import sqlite_utils
 from factbot.editing.checks import clean_reason
 from factbot.editing.entities import present_aliases, set_aliases
 from factbot.editing.facts import require_passage, write_passage
-from factbot.editing.sources import source_state
+from factbot.editing.sources import source_meta, source_state, write_source_meta
 from factbot.errors import InputError
 from factbot.index.ingest import bump_revision, refresh_term_stats
 from factbot.models import Actor, require_maintainer
@@ -104,6 +104,10 @@ def _revert_aliases(
 def _revert_source(
     db: sqlite_utils.Database, original: Change, source_id: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    if original.action == "source.edit" or (
+        original.action == "revert" and "active" not in (original.after or {})
+    ):
+        return _revert_source_meta(db, original, source_id)
     current = source_state(db, source_id)
     wanted = list((original.before or {}).get("active", []))
     concerned = set(wanted) | set((original.after or {}).get("active", []))
@@ -119,3 +123,19 @@ def _revert_source(
         db.execute("UPDATE passages SET status = ? WHERE id = ?", [status, passage_id])
     refresh_term_stats(db)
     return {"active": retire_ids}, {"active": restore_ids}
+
+
+def _revert_source_meta(
+    db: sqlite_utils.Database, original: Change, source_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Put back the metadata a `source edit` (or the revert of one) replaced."""
+    current = source_meta(db, source_id)
+    if current != original.after:
+        raise InputError(_conflict(db, original))
+    desired = dict(original.before or {})
+    if desired == current:
+        raise InputError(
+            f"Nothing to revert: source {source_id!r} is already as before change {original.id}."
+        )
+    write_source_meta(db, source_id, desired)
+    return current, desired

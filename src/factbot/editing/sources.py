@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,14 +19,17 @@ from factbot.editing.checks import (
     unused_id,
 )
 from factbot.errors import InputError, KnowledgeError
-from factbot.index.ingest import add_source as ingest_source
 from factbot.index.ingest import (
+    ArticleMeta,
+    IngestReport,
     bump_revision,
+    ingest_paths,
     link_entities,
     passage_texts,
     refresh_term_stats,
     slug,
 )
+from factbot.index.ingest import add_source as ingest_source
 from factbot.index.meaning import encode_ahead
 from factbot.knowledge.files import SOURCE_FIELDS, read_source
 from factbot.knowledge.render import render_source_document
@@ -148,3 +152,97 @@ def source_state(db: sqlite_utils.Database, source_id: str) -> dict[str, Any]:
     state: dict[str, Any] = dict(zip(SOURCE_FIELDS, row, strict=True))
     state["active"] = active
     return state
+
+
+@dataclass(frozen=True)
+class AddedArticle:
+    """One file added: where its text went, and the history's entry (None if already stored)."""
+
+    path: Path
+    source_id: str
+    passages: int
+    change: Change | None
+
+
+def add_articles(
+    db_path: Path, actor: Actor, paths: Sequence[Path], meta: ArticleMeta, reason: str | None = None
+) -> list[AddedArticle]:
+    """Add article files (all or none), each with its front matter's metadata under the
+    command line's, each recorded in the history as a `source.add` that `revert` undoes.
+
+    The one way the CLI adds an article (`factbot ingest`, and its other name `factbot source
+    add`); it also starts a base from nothing when `db_path` does not exist, as `ingest` has.
+    """
+    require_maintainer(actor)
+    why = clean_reason(reason) if reason else "added with `factbot ingest`"
+    changes: dict[str, Change] = {}
+
+    def record(db: sqlite_utils.Database, report: IngestReport) -> None:
+        state = source_state(db, report.source_id)
+        target = f"source:{report.source_id}"
+        changes[report.source_id] = record_change(db, actor, "source.add", target, None, state, why)
+
+    reports = ingest_paths(db_path, paths, meta=meta, record=record)
+    return [
+        AddedArticle(path, r.source_id, r.passages, changes.get(r.source_id))
+        for path, r in zip(paths, reports, strict=True)
+    ]
+
+
+EDITABLE_SOURCE_FIELDS = ("outlet", "title", "url", "published", "author", "photo_credit")
+
+
+@dataclass(frozen=True)
+class SourcePatch:
+    """Metadata to fill in or correct later; None leaves a field as it is, "" empties it."""
+
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    photo_credit: str | None = None
+
+
+def edit_source(
+    base: FactBase, actor: Actor, source_id: str, patch: SourcePatch, reason: str
+) -> Change:
+    """Fill in or correct a source's metadata (the article as received may have given none).
+
+    Only what the maintainer gives changes; the text and its passages never do. The change is
+    in the history with the values before and after, and `revert` puts the old ones back.
+    """
+    require_maintainer(actor)
+    reason = clean_reason(reason)
+    with base.write() as db:
+        before = source_meta(db, source_id)
+        after = dict(before)
+        for name in EDITABLE_SOURCE_FIELDS:
+            value = getattr(patch, name)
+            if value is not None:
+                after[name] = clean_text(name.replace("_", " "), value, MAX_NAME_CHARS, one_line=True)
+        if after == before:
+            raise InputError(f"Nothing to change: source {source_id!r} already has those values.")
+        text = get_source_text(db, source_id) or ""
+        check_source_document(Source(id=source_id, **after), text)
+        write_source_meta(db, source_id, after)
+        change = record_change(db, actor, "source.edit", f"source:{source_id}", before, after, reason)
+        bump_revision(db)
+    return change
+
+
+def source_meta(db: sqlite_utils.Database, source_id: str) -> dict[str, Any]:
+    row = db.execute(
+        f"SELECT {', '.join(EDITABLE_SOURCE_FIELDS)} FROM sources WHERE id = ?", [source_id]
+    ).fetchone()
+    if row is None:
+        raise InputError(f"Unknown source {source_id!r}. See `factbot source list`.")
+    return {name: (value or None) for name, value in zip(EDITABLE_SOURCE_FIELDS, row, strict=True)}
+
+
+def write_source_meta(db: sqlite_utils.Database, source_id: str, meta: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in EDITABLE_SOURCE_FIELDS)
+    db.execute(
+        f"UPDATE sources SET {assignments} WHERE id = ?",
+        [*(meta.get(name) for name in EDITABLE_SOURCE_FIELDS), source_id],
+    )

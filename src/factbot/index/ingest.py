@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import sqlite_utils
 
-from factbot.errors import InputError
+from factbot.errors import InputError, KnowledgeError
 from factbot.index.meaning import embed_new_passages, encode_ahead
+from factbot.index.source_files import SourceDocument, parse_source
 from factbot.language.names import find_entities
 from factbot.language.segment import document_title, paragraphs, segment
 from factbot.language.speakers import speakers
@@ -266,6 +267,60 @@ class IngestReport:
     passages: int
 
 
+@dataclass(frozen=True)
+class ArticleMeta:
+    """What the command line says about an article; None where it says nothing.
+
+    Anything given here overrides the file's front matter, which overrides nothing else: a field
+    neither gives stays empty, never guessed (a Markdown heading may still give the title).
+    """
+
+    source_id: str | None = None
+    outlet: str | None = None
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    author: str | None = None
+    photo_credit: str | None = None
+
+
+def read_document(path: Path) -> SourceDocument:
+    """An article file as metadata and body: its `knowledge/sources` front matter, if any, is
+    read, never indexed; a file with front matter and no body is refused, as `build` does."""
+    text = read_article(path)
+    try:
+        document = parse_source(text, path, default_id=slug(path.stem))
+    except KnowledgeError as error:
+        raise InputError(str(error)) from None
+    if not segment(document.body):
+        raise InputError(f"{path} has no sentences to quote after its front matter.")
+    return document
+
+
+def article_source(document: SourceDocument, given: ArticleMeta) -> Source:
+    """The source to store: the command line's metadata over the file's front matter."""
+    front = document.meta
+
+    def pick(name: str) -> str | None:
+        value = getattr(given, name)
+        return value if value is not None and value.strip() else front.get(name)
+
+    published, url = pick("published"), pick("url")
+    if published:
+        _check_date(published)
+    if url and not re.match(r"^https?://\S+$", url):
+        raise InputError(f"--url must start with http:// or https://, not {url!r}")
+    return Source(
+        id=given.source_id or document.id,
+        outlet=pick("outlet"),
+        title=pick("title") or document_title(document.body),
+        url=url,
+        published=published,
+        author=pick("author"),
+        photo_credit=pick("photo_credit"),
+    )
+
+
 def ingest_file(
     db: sqlite_utils.Database,
     path: Path,
@@ -273,27 +328,24 @@ def ingest_file(
     url: str | None = None,
     published: str | None = None,
     source_id: str | None = None,
+    meta: ArticleMeta | None = None,
 ) -> IngestReport:
-    """Add one plain-text or Markdown article; its first heading, if any, becomes the title.
+    """Add one plain-text or Markdown article with its front matter's metadata, if any.
 
     The caller owns the transaction and calls `finish_ingest` once after all files.
     """
-    text = read_article(path)
-    title = document_title(text)
-    source_id = source_id or slug(path.stem)
-    existing = db.execute("SELECT text FROM sources WHERE id = ?", [source_id]).fetchone()
+    given = meta or ArticleMeta(source_id=source_id, outlet=outlet, url=url, published=published)
+    document = read_document(path)
+    source = article_source(document, given)
+    text = document.body
+    existing = db.execute("SELECT text FROM sources WHERE id = ?", [source.id]).fetchone()
     if existing is not None:
         if existing[0] == text:
-            return IngestReport(source_id, 0)
+            return IngestReport(source.id, 0)
         raise InputError(
-            f"A different source with id {source_id!r} is already stored; rename the file to ingest it as a new source."
+            f"A different source with id {source.id!r} is already stored; rename the file to ingest it as a new source."
         )
-    if published:
-        _check_date(published)
-    if url and not re.match(r"^https?://\S+$", url):
-        raise InputError(f"--url must start with http:// or https://, not {url!r}")
-    source = Source(id=source_id, outlet=outlet, title=title, url=url, published=published)
-    return IngestReport(source_id, add_source(db, source, text, origin="ingest"))
+    return IngestReport(source.id, add_source(db, source, text, origin="ingest"))
 
 
 def finish_ingest(db: sqlite_utils.Database) -> None:
@@ -341,23 +393,32 @@ def ingest_paths(
     outlet: str | None = None,
     url: str | None = None,
     published: str | None = None,
+    meta: ArticleMeta | None = None,
+    record: Callable[[sqlite_utils.Database, IngestReport], None] | None = None,
 ) -> list[IngestReport]:
     """Ingest files into the fact base at `db_path` (created if missing) in one transaction.
 
-    Either every file is added and every quote verified, or nothing changes.
+    Either every file is added and every quote verified, or nothing changes. `record` is called
+    in the transaction for each source added (the history's entry for it).
     """
+    given = meta or ArticleMeta(outlet=outlet, url=url, published=published)
     if not paths:
         raise InputError("Name at least one file to ingest.")
-    if url and len(paths) > 1:
-        raise InputError("--url names one article; ingest one file at a time with it.")
+    if len(paths) > 1 and (given.url or given.source_id or given.title):
+        raise InputError(
+            "--url, --id and --title name one article; add one file at a time with them."
+        )
     db = connect(db_path)
     try:
         migrate(db)
         for path in paths:
-            encode_ahead(passage_texts(read_article(path)))
+            encode_ahead(passage_texts(read_document(path).body))
         with transaction(db):
             fresh = db["passages"].count == 0
-            reports = [ingest_file(db, path, outlet, url, published) for path in paths]
+            reports = [ingest_file(db, path, meta=given) for path in paths]
+            for report in reports:
+                if record is not None and report.passages:
+                    record(db, report)
             finish_ingest(db)
             if fresh:
                 record_text_processing(db)

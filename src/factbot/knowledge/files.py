@@ -18,31 +18,21 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from factbot.errors import KnowledgeError
+from factbot.index.source_files import SOURCE_FIELDS, SourceDocument, parse_source
 from factbot.models import ID_PATTERN, ID_RULE
+
+__all__ = ["SOURCE_FIELDS", "SourceDocument", "load_knowledge", "parse_source", "read_source"]
 
 # Any one file under knowledge/ (a source, a TOML file); a bigger one is a mistake, not news.
 MAX_KNOWLEDGE_FILE_BYTES = 5_000_000
-SOURCE_FIELDS = ("id", "outlet", "title", "url", "published", "author", "photo_credit")
 ENTITY_KINDS = ("person", "place", "organisation", "other")
 FACT_STATUSES = ("active", "retired")
 OVERRIDES_FILE = "passages.toml"
-
-
-@dataclass(frozen=True)
-class SourceDocument:
-    """A source as written in `knowledge/sources/`: metadata plus the verbatim body."""
-
-    id: str
-    body: str
-    path: Path
-    body_line: int
-    meta: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -186,48 +176,7 @@ def read_overrides(root: Path) -> list[Override]:
 
 def read_source(path: Path) -> SourceDocument:
     """Parse one source file: optional front matter, then the body kept byte for byte."""
-    text = _read_text(path)
-    meta: dict[str, str | None] = {name: None for name in SOURCE_FIELDS}
-    body, body_line = text, 1
-    lines = text.split("\n")
-    if lines and lines[0].strip() == "---":
-        closing = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        if closing is None:
-            raise KnowledgeError(path, 1, "front matter opened with '---' but never closed")
-        for number, line in enumerate(lines[1:closing], start=2):
-            _parse_meta_line(path, number, line, meta)
-        body = "\n".join(lines[closing + 1 :])
-        body_line = closing + 2
-    source_id = meta.pop("id") or path.stem
-    if not ID_PATTERN.match(source_id):
-        raise KnowledgeError(
-            path, 2, f"source id {source_id!r} must be {ID_RULE}"
-        )
-    if not body.strip():
-        raise KnowledgeError(path, body_line, "source has no text after its front matter")
-    return SourceDocument(id=source_id, body=body, path=path, body_line=body_line, meta=meta)
-
-
-def _parse_meta_line(path: Path, number: int, line: str, meta: dict[str, str | None]) -> None:
-    if not line.strip() or line.lstrip().startswith("#"):
-        return
-    key, sep, value = line.partition(":")
-    key, value = key.strip(), value.strip()
-    if not sep or key not in SOURCE_FIELDS:
-        allowed = ", ".join(SOURCE_FIELDS)
-        raise KnowledgeError(path, number, f"expected 'key: value' with key one of {allowed}")
-    if key == "published" and value:
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise KnowledgeError(
-                path, number, f"published must be YYYY-MM-DD, not {value!r}"
-            ) from None
-    if key == "url" and value and not re.match(r"^https?://\S+$", value):
-        raise KnowledgeError(
-            path, number, f"url must start with http:// or https://, not {value!r}"
-        )
-    meta[key] = value or None
+    return parse_source(_read_text(path), path)
 
 
 def _read_text(path: Path) -> str:

@@ -223,6 +223,7 @@ def _derived_tables(db: sqlite_utils.Database) -> list[str]:
 def _copy_derived(db: sqlite_utils.Database) -> None:
     """Replace what the build derives from knowledge/; the FTS index follows through its triggers."""
     db.execute("PRAGMA defer_foreign_keys = ON")
+    added = _added_times(db, "main")
     tables = _derived_tables(db)
     for table in reversed(tables):
         db.execute(f'DELETE FROM main."{table}"')
@@ -232,10 +233,28 @@ def _copy_derived(db: sqlite_utils.Database) -> None:
     db.execute(
         "INSERT OR REPLACE INTO main.meta (key, value) SELECT key, value FROM fresh.meta WHERE key != 'revision'"
     )
+    _restore_added_times(db, "main", added)
+
+
+def _added_times(db: sqlite_utils.Database, schema: str) -> list[tuple[str, str]]:
+    rows = db.execute(f"SELECT id, added_at FROM {schema}.sources")
+    return [(str(r[0]), str(r[1])) for r in rows if r[1]]
+
+
+def _restore_added_times(
+    db: sqlite_utils.Database, schema: str, added: list[tuple[str, str]]
+) -> None:
+    """A rebuilt source keeps the time it was first added: for a source with no publication
+    date it is the only date there is, and `summary --since` would call it new after each build."""
+    db.conn.executemany(
+        f"UPDATE {schema}.sources SET added_at = ? WHERE id = ?", [(at, sid) for sid, at in added]
+    )
 
 
 def _carry_history(db: sqlite_utils.Database) -> None:
-    """Copy history, gaps and sync marks into the new build, for a base replaced whole."""
+    """Copy history, gaps, sync marks and sources' added times into the new build, for a base
+    replaced whole."""
+    _restore_added_times(db, "fresh", _added_times(db, "main"))
     for table in HISTORY_TABLES:
         fresh = {r[1] for r in db.execute(f'PRAGMA fresh.table_info("{table}")')}
         live = [r[1] for r in db.execute(f'PRAGMA main.table_info("{table}")') if r[1] in fresh]
