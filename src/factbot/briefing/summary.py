@@ -18,15 +18,18 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import pairwise
 from typing import Any, Literal
 
 import sqlite_utils
 
 from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import DatabaseError, InputError
-from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
+from factbot.index.dating import DAY, MONTH, PassageDate, passage_dates, story_years
+from factbot.index.disagreement import DATE, ROLE, Claim, ClaimIndex
+from factbot.language.dates import When, anchor, parse_day, reference_weekday, resolve
 from factbot.language.roles import (
     Affiliations,
     affiliations,
@@ -36,7 +39,7 @@ from factbot.language.roles import (
     roles_in,
 )
 from factbot.language.text import words
-from factbot.models import Entity, Source, attribution_for
+from factbot.models import Entity, Source, attribution_for, format_day
 from factbot.store.database import list_entities, revision, source_from_row
 
 Length = Literal["short", "full"]
@@ -47,6 +50,7 @@ FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
 SUMMARY_TITLE = "What we know so far"
 MAINTAINERS_NOTE = "Maintainers' note (entities.toml), not a quote from the sources"
 NOT_IN_SOURCES = "What the sources do not say"
+SOURCES_DIFFER = "Sources differ"
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,8 @@ class Line:
     """One cited line of a summary.
 
     `kind` is "quote" (a passage or a verbatim sub-span of it, `text == source[start:end]`),
+    "role" (a sub-span naming a person's role), "differs" (where sources give another date: their
+    names, dates and verbatim words), "absent" (a side the sources do not quote),
     "note" (an entity description written by the maintainers, cited by `entity_id`) or "gap"
     (source metadata the source does not give, cited by `source_id`). `group` is the person or
     side the line is filed under; `when` is a time expression as written, and `date` the ISO day
@@ -94,6 +100,8 @@ class Line:
     group: str | None = None
     when: str | None = None
     date: str | None = None
+    label: str | None = None
+    disputed: bool = False
 
     @property
     def cite(self) -> str:
@@ -118,6 +126,8 @@ class Line:
             "group": self.group,
             "when": self.when,
             "date": self.date,
+            "label": self.label,
+            "disputed": self.disputed,
         }
 
 
@@ -206,6 +216,9 @@ class _Base:
     revision: str | None
     common: frozenset[str] = frozenset()
     curated: frozenset[str] = frozenset()
+    dates: dict[str, PassageDate] = field(default_factory=dict)
+    disputes: tuple[tuple[Claim, ...], ...] = ()
+    role_claims: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
 
 
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
@@ -224,6 +237,12 @@ def _load(db: sqlite_utils.Database) -> _Base:
 def _read_base(db: sqlite_utils.Database) -> _Base:
     sources, texts, added = _read_sources(db)
     curated = db.execute("SELECT id FROM entities WHERE origin = 'knowledge'").fetchall()
+    claims = ClaimIndex(db)
+    role_claims: dict[str, list[Claim]] = {}
+    for found in claims.claims.values():
+        for claim in found:
+            if claim.kind == ROLE:
+                role_claims.setdefault(claim.about[0], []).append(claim)
     return _Base(
         sources=sources,
         texts=texts,
@@ -234,6 +253,9 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         revision=revision(db),
         common=frozenset(w for text in texts.values() for w in _LOWERCASE_WORD.findall(text)),
         curated=frozenset(str(row[0]) for row in curated),
+        dates=passage_dates(db),
+        disputes=tuple(tuple(group) for group in claims.disputes()),
+        role_claims={e: tuple(found) for e, found in role_claims.items()},
     )
 
 
@@ -379,12 +401,19 @@ def _overlap(a: _Row, b: _Row) -> bool:
 
 
 def _fresh_sources(base: _Base, since: date) -> set[str]:
-    """Sources published on or after `since`; without a publication date, added on or after it."""
-    day = since.isoformat()
+    """Sources dated on or after `since`: by their publication date, else by the latest event
+    their text dates. A source with neither is new only through a change recorded since (see
+    `_changed_since`): the time a base was built says nothing about when the story happened.
+    """
+    latest: dict[str, date] = {}
+    for row in base.rows:
+        when = base.dates.get(row.id)
+        if when is not None and when.event is not None and when.precision == DAY:
+            latest[row.source_id] = max(when.event, latest.get(row.source_id, when.event))
     fresh = set()
     for source_id, source in base.sources.items():
-        stamp = iso_day(source.published) or base.added.get(source_id, "")[:10]
-        if stamp and stamp >= day:
+        day = parse_day(source.published) or latest.get(source_id)
+        if day is not None and day >= since:
             fresh.add(source_id)
     return fresh
 
@@ -452,6 +481,12 @@ def _is_caption(row: _Row, base: _Base) -> bool:
     return bool(_CAPTION_AFTER.match(text, row.end))
 
 
+def _glued(row: _Row) -> bool:
+    """A passage spanning two lines is a headline or subheading glued to the text after it
+    (pasted web pages carry no Markdown `#`); quoted whole it reads as a run-on sentence."""
+    return "\n" in row.text.strip()
+
+
 def _lead_weight(row: _Row) -> float:
     """News puts the story first: the opening sentences weigh more (1.5x down to 1x)."""
     return 1.0 + 0.5 / (1 + max(row.position - 1, 0) / 3)
@@ -472,6 +507,7 @@ def _what_happened(
         row
         for row in pool
         if not _is_caption(row, base)
+        and not _glued(row)
         and not _OPENS_WITH_QUOTE.match(row.text)
         and 6 <= len(row.terms) <= 60
     ]
@@ -522,60 +558,169 @@ def _as_written(speaker: str | None, text: str) -> str | None:
 # --- Timeline ---------------------------------------------------------------------------
 
 
+APART = "Without a day in the sources"
+NEWS_DAYS = 31  # an event this close before publication is the article's news
+
+
 def _timeline(pool: Sequence[_Row], base: _Base, scores: dict[str, float], n: int) -> list[Line]:
     """Passages that say when something happened, in the order it happened.
 
-    The most central dated passages are chosen, then shown by date; events known only relative
-    to an unknown publication date follow, ordered by `days_before`; ties keep the sources' order.
+    Each passage's day comes from `factbot.index.dating` (relative days from the sentence's own
+    anchor, a missing year from the story's span); `_placed` says which go among the dated
+    events. The others (a background year, "born in 1956"; a weekday in an undated source) are
+    listed apart, after the dated ones, never at their head. Each source's most central event is chosen first, latest source
+    first, so later developments are not crowded out by the first days' coverage. Where
+    sources date the same event differently, a line after it says so.
     """
-    anchored = [(row, when) for row in pool if (when := anchor(row.text)) is not None]
-    events = []
-    for source_id in sorted({row.source_id for row, _ in anchored}):
-        mine = [(row, when) for row, when in anchored if row.source_id == source_id]
-        published = parse_day(base.sources[source_id].published)
-        events.extend(_resolved_events(mine, published))
-    chosen = sorted(events, key=lambda e: (-scores.get(e[0].id, 0.0), e[0].start))[:n]
-    chosen.sort(key=_chronological)
-    return [_event_line(row, when, base) for row, when in chosen]
+    years = story_years(parse_day(source.published) for source in base.sources.values())
+    placed: list[tuple[_Row, date, str]] = []
+    apart: list[tuple[_Row, When]] = []
+    for row in pool:
+        when = anchor(row.text)
+        if when is None or _glued(row):
+            continue
+        found = _placed(base.dates.get(row.id), row, years)
+        if found is None:
+            apart.append((row, when))
+        else:
+            placed.append((row, *found))
+    chosen = _spread(placed, base, scores, n)
+    chosen.sort(key=lambda e: (e[1], e[0].source_id, e[0].start))
+    lines: list[Line] = []
+    told: set[str] = set()
+    for row, day, label in chosen:
+        words = _event_words(base.dates.get(row.id), row)
+        lines.append(_quote_line(row, base, label=label, date=day.isoformat(), when=words))
+        differs = _date_differs(row, base)
+        if differs and differs[0].text not in told:
+            told.add(differs[0].text)
+            lines.extend(differs)
+    room = n - len(chosen)
+    if room > 0 and apart:
+        lines.extend(_apart(apart, base, scores, room))
+    return lines
 
 
-def _resolved_events(
-    events: Sequence[tuple[_Row, When]], published: date | None
-) -> list[tuple[_Row, When]]:
-    """One source's events with their days pinned where the text allows.
+def _event_words(when: PassageDate | None, row: _Row) -> str | None:
+    """The words that date a passage, as written ("on Friday")."""
+    if when is not None and when.event_text:
+        return when.event_text
+    found = anchor(row.text)
+    return found.text if found else None
 
-    A day without a year takes the last year the text named before it ("On 1 May 1191 ... By
-    1 June"). In a text that dates its events but has no publication date (a history), a relative
-    day ("today", "Friday") cannot be placed among them and is left out of the timeline.
+
+def _placed(when: PassageDate | None, row: _Row, years: Sequence[int]) -> tuple[date, str] | None:
+    """The day a passage goes on in the timeline, with its label; None to list it apart.
+
+    A day or month is placed. A bare year is placed only in a story with no dated sources (a
+    history told by years) or when it is one of the years the dated sources were published in:
+    otherwise it is background ("born in 1956", "founded in 1921") and must not head the
+    timeline. A day without a year in a source that cannot date it takes the year of the events
+    the text told before it.
     """
-    reference = reference_weekday(w.weekday for _, w in events if w.weekday is not None)
-    resolved = []
-    last_year: int | None = None
-    for row, when in events:
-        pinned = resolve(when, published, reference, year_hint=last_year)
-        if pinned.key and pinned.key[0]:
-            last_year = pinned.key[0]
-        resolved.append((row, pinned))
-    if published is None and any(w.key for _, w in resolved):
-        return [(row, w) for row, w in resolved if w.key]
-    return resolved
+    if when is None:
+        return None
+    if when.event is not None and when.precision in (DAY, MONTH):
+        day = when.event
+        label = format_day(day) or day.isoformat()
+        if when.precision == MONTH:
+            label = day.strftime("%b %Y")
+        if when.inferred_year:
+            label += ", year inferred"
+        if when.event_text and when.event_text not in label:
+            label += f" ({when.event_text})"
+        return day, label
+    if when.event is not None and (not years or when.event.year in years):
+        return when.event, str(when.event.year)
+    own = anchor(row.text)
+    if when.event is None and when.scene is not None and own and own.month_day:
+        try:
+            day = date(when.scene.year, *own.month_day)
+        except ValueError:
+            return None
+        return day, f"{format_day(day)}, year from the text ({own.text})"
+    return None
 
 
-def _chronological(event: tuple[_Row, When]) -> tuple[int, tuple[int, int, int], int, str, int]:
-    row, when = event
-    if when.key is not None:
-        return (0, when.key, 0, row.source_id, row.start)
-    before = when.days_before if when.days_before is not None else 0
-    return (1, (0, 0, 0), -before, row.source_id, row.start)
+def _spread(
+    events: Sequence[tuple[_Row, date, str]], base: _Base, scores: dict[str, float], n: int
+) -> list[tuple[_Row, date, str]]:
+    """`n` events: each source's news first (its most central event of the weeks before it was
+    published, not the background it recalls), latest source first; then the most central of
+    the rest, a day not yet shown before a day already shown."""
 
+    def score(event: tuple[_Row, date, str]) -> float:
+        return scores.get(event[0].id, 0.0)
 
-def _event_line(row: _Row, when: When, base: _Base) -> Line:
-    return _quote_line(
-        row,
-        base,
-        when=when.text,
-        date=when.day.isoformat() if when.day else None,
+    def news(event: tuple[_Row, date, str]) -> bool:
+        published = parse_day(base.sources[event[0].source_id].published)
+        return published is not None and (published - event[1]).days <= NEWS_DAYS
+
+    by_source: dict[str, list[tuple[_Row, date, str]]] = {}
+    for event in sorted(events, key=lambda e: (not news(e), -score(e), e[0].start)):
+        by_source.setdefault(event[0].source_id, []).append(event)
+    newest = sorted(by_source, key=lambda s: (max(e[1] for e in by_source[s]), s), reverse=True)
+    chosen = [by_source[source][0] for source in newest][:n]
+    days = {event[1] for event in chosen}
+    rest = sorted(
+        (e for e in events if e not in chosen), key=lambda e: (e[1] in days, -score(e), e[0].start)
     )
+    for event in rest:
+        if len(chosen) >= n:
+            break
+        chosen.append(event)
+    return chosen
+
+
+def _apart(
+    events: Sequence[tuple[_Row, When]], base: _Base, scores: dict[str, float], room: int
+) -> list[Line]:
+    """Time expressions no day can be given to: the most central, each source's by year (a
+    history dated only by years), its weekdays in the order they fall in the shortest past week
+    (`reference_weekday`), else as it tells them."""
+    chosen = sorted(events, key=lambda e: (-scores.get(e[0].id, 0.0), e[0].start))[:room]
+    references = {
+        source_id: reference_weekday(
+            w.weekday for row, w in chosen if row.source_id == source_id and w.weekday is not None
+        )
+        for source_id in {row.source_id for row, _ in chosen}
+    }
+
+    def order(event: tuple[_Row, When]) -> tuple[str, tuple[int, int, int], int, int]:
+        row, when = event
+        pinned = resolve(when, None, references[row.source_id])
+        return (row.source_id, pinned.key or (0, 0, 0), -(pinned.days_before or 0), row.start)
+
+    return [
+        _quote_line(row, base, when=when.text, group=APART)
+        for row, when in sorted(chosen, key=order)
+    ]
+
+
+def _date_differs(row: _Row, base: _Base) -> list[Line]:
+    """ "Sources differ" after a timeline line whose event other sources date otherwise."""
+    for group in base.disputes:
+        if group[0].kind != DATE or not any(c.passage_id == row.id for c in group):
+            continue
+        mine = {c.value for c in group if c.passage_id == row.id}
+        others = [c for c in group if c.value not in mine]
+        if not others:
+            continue
+        versions: dict[tuple[str, str], str] = {}
+        for claim in sorted(group, key=lambda c: (c.value, c.source_id)):
+            name = base.sources[claim.source_id].name
+            versions.setdefault(
+                (claim.value, name), f"{name}: {format_day(claim.value)} (“{claim.words}”)"
+            )
+        return [
+            Line(
+                text="; ".join(versions.values()),
+                attribution=SOURCES_DIFFER,
+                kind="differs",
+                source_id=row.source_id,
+            )
+        ]
+    return []
 
 
 # --- Who's who --------------------------------------------------------------------------
@@ -610,8 +755,21 @@ class _People:
 
     def roles(self, entity: Entity) -> list[_Role]:
         if entity.id not in self._roles:
-            self._roles[entity.id] = _source_roles(entity, self.sentences, self.base)
+            found = _source_roles(entity, self.sentences, self.base)
+            self._roles[entity.id] = found + _claimed_roles(
+                entity, self.sentences, self.base, found
+            )
         return self._roles[entity.id]
+
+    def disputed(self, entity: Entity) -> set[str]:
+        """The role words of `entity` that other sources contradict ("executive director"
+        against "editor-in-chief"), from `factbot.index.disagreement`."""
+        return {
+            _fold_role(claim.words)
+            for group in self.base.disputes
+            if group[0].kind == ROLE and group[0].about[0] == entity.id
+            for claim in group
+        }
 
     def speaking(self, speakers: Iterable[str]) -> dict[str, str]:
         """The roles of the people named among `speakers`, joined, to read whom they speak for."""
@@ -656,6 +814,7 @@ class _Entry:
     names: tuple[str, ...]
     roles: tuple[_Role, ...]
     note: Line | None = None
+    disputed: frozenset[str] = frozenset()
 
     @property
     def group(self) -> str:
@@ -674,8 +833,12 @@ def _whos_who(people: _People, budget: Budget) -> list[Line]:
     """
     lines: list[Line] = []
     for entry in _entries(people, budget)[: budget.people]:
-        roles = entry.roles[: budget.roles_per_person]
-        lines.extend(_role_line(role, people.base, entry.group) for role in roles)
+        shown = max(budget.roles_per_person, min(len(entry.disputed), 2))
+        roles = _disputed_first(entry)[:shown]
+        lines.extend(
+            _role_line(role, people.base, entry.group, _fold_role(role.text) in entry.disputed)
+            for role in roles
+        )
         if entry.note is not None and (budget.notes or not roles):
             lines.append(replace(entry.note, group=entry.group))
     return lines
@@ -698,12 +861,29 @@ def _entries(people: _People, budget: Budget) -> list[_Entry]:
         own = tuple(r for r in people.roles(entity) if len(holders[r.key]) == 1)
         note = _maintainers_note(entity) if entity.kind == "person" else None
         if own or (note and not any(entity.name in names for names in joint)):
-            entries.append(_Entry((entity.name,), _distinct(own), note))
+            entries.append(
+                _Entry((entity.name,), _distinct(own), note, _disputes(people, own, entity))
+            )
         for names, shared in joint.items():
             if entity.name in names and names not in placed:
                 placed.add(names)
                 entries.append(_Entry(names, _distinct(shared)))
     return entries
+
+
+def _disputes(people: _People, roles: Sequence[_Role], entity: Entity) -> frozenset[str]:
+    """The folded texts of `roles` that sources contradict for this person."""
+    words = people.disputed(entity)
+    return frozenset(
+        _fold_role(r.text)
+        for r in roles
+        if any(w in _fold_role(r.text) or _fold_role(r.text) in w for w in words)
+    )
+
+
+def _disputed_first(entry: _Entry) -> tuple[_Role, ...]:
+    """Contradicted roles first, so even a short who's who shows each version."""
+    return tuple(sorted(entry.roles, key=lambda r: _fold_role(r.text) not in entry.disputed))
 
 
 def _distinct(roles: Iterable[_Role]) -> tuple[_Role, ...]:
@@ -772,7 +952,26 @@ def _source_roles(entity: Entity, sentences: Sequence[_Row], base: _Base) -> lis
     return found
 
 
-def _role_line(role: _Role, base: _Base, group: str) -> Line:
+def _claimed_roles(
+    entity: Entity, sentences: Sequence[_Row], base: _Base, found: Sequence[_Role]
+) -> list[_Role]:
+    """Titles the disagreement reader finds that the who's-who patterns do not ("senior
+    editor Yevgeny Belousov"), so every role a source gives a person is listed."""
+    rows = {row.id: row for row in sentences}
+    seen = {_fold_role(role.text) for role in found}
+    extra: list[_Role] = []
+    for claim in base.role_claims.get(entity.id, ()):
+        row = rows.get(claim.passage_id)
+        at = row.text.find(claim.words) if row is not None else -1
+        folded = _fold_role(claim.words)
+        if row is None or at < 0 or any(folded in s or s in folded for s in seen):
+            continue
+        seen.add(folded)
+        extra.append(_Role(row, at, at + len(claim.words)))
+    return extra
+
+
+def _role_line(role: _Role, base: _Base, group: str, disputed: bool = False) -> Line:
     row = role.row
     return Line(
         text=role.text,
@@ -783,6 +982,7 @@ def _role_line(role: _Role, base: _Base, group: str) -> Line:
         start=row.start + role.start,
         end=row.start + role.end,
         group=group,
+        disputed=disputed,
     )
 
 
@@ -863,9 +1063,8 @@ def _position_weight(row: _Row, scores: dict[str, float]) -> float:
 def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
     """The sides of the whole story: those any active claim speaks for, in any source.
 
-    A story told by one side only still has the other: the place (or unclassified name) its
-    sentences mention most besides the speaking side, counting its adjective ("Ruritanian") as
-    the place, when it is mentioned in at least a quarter of them.
+    A story told by one side only still has the other: the party the sources pair it with
+    ("talks between Freedonia and Ruritania", "Azerbaijan and Russia have exchanged ...").
     """
     active = [row for row in base.rows if row.status == "active" and row.kind == "sentence"]
     speaking = {
@@ -873,19 +1072,36 @@ def _story_sides(base: _Base, affiliation: Affiliations) -> list[str]:
     }
     if len(speaking) != 1:
         return sorted(speaking)
-    mentioned: Counter[str] = Counter()
+    (side,) = speaking
+    paired: Counter[str] = Counter()
     for row in active:
-        named = {_party(base.entities.get(e), affiliation) for e in row.entities}
-        mentioned.update(party for party in named if party and party not in speaking)
-    if mentioned:
-        party, count = mentioned.most_common(1)[0]
-        if party and count * 4 >= len(active):
-            return sorted({*speaking, party})
-    return sorted(speaking)
+        paired.update(_paired_with(side, row, base, affiliation))
+    if paired:
+        return sorted({side, paired.most_common(1)[0][0]})
+    return [side]
+
+
+def _paired_with(side: str, row: _Row, base: _Base, affiliation: Affiliations) -> list[str]:
+    """Parties named with `side` as "X and Y" in this sentence (either order)."""
+    named: list[tuple[int, int, str]] = []
+    for entity_id in row.entities:
+        party = _party(base.entities.get(entity_id), affiliation)
+        entity = base.entities[entity_id] if party else None
+        if entity is None or party is None:
+            continue
+        for mention in mentions(row.text, alias_words(entity, base.common)):
+            named.append((mention.start, mention.end, party))
+    named.sort()
+    found = []
+    for (_, end, left), (start, _, right) in pairwise(named):
+        if row.text[end:start] == " and " and side in (left, right) and left != right:
+            found.append(right if left == side else left)
+    return found
 
 
 def _party(entity: Entity | None, affiliation: Affiliations) -> str | None:
-    """The place an entity stands for, if it can be a side: a place, or a name of no known kind."""
+    """The place an entity stands for, if it can be a side: a place, or a name of no known kind
+    (its adjective, "Ruritanian", counts as the place)."""
     if entity is None or entity.kind not in ("place", "other"):
         return None
     if entity.kind == "place":
@@ -1068,6 +1284,8 @@ def line_markdown(line: Line, annotated: bool = False) -> str:
         return f"{line.attribution}: {escape_markdown(line.text)}{cite}"
     if line.kind == "absent":
         return f"_{escape_markdown(line.text)}_"
+    if line.kind == "differs":
+        return f"_{line.attribution}_: {escape_markdown(line.text)}"
     if line.kind == "role":
         return f"“{escape_markdown(line.text)}” ({escape_markdown(line.attribution)}){cite}"
     label = _when_label(line)
@@ -1077,6 +1295,8 @@ def line_markdown(line: Line, annotated: bool = False) -> str:
 
 
 def _when_label(line: Line) -> str | None:
+    if line.label:
+        return line.label
     if line.date and line.when:
         return f"{line.date} ({line.when})"
     return line.when
@@ -1090,11 +1310,18 @@ def line_text(line: Line, annotated: bool = False) -> str:
         return f"{line.attribution}: {line.text}{cite}"
     if line.kind == "absent":
         return line.text
+    if line.kind == "differs":
+        return f"{line.attribution}: {line.text}"
     if line.kind == "role":
         return f"“{line.text}” ({line.attribution}){cite}"
     label = _when_label(line)
     prefix = f"{label}: " if label else ""
     return f"{prefix}“{line.text}” — {line.attribution}{cite}"
+
+
+def group_label(group: str, lines: Sequence[Line]) -> str:
+    """A person's name, marked when the sources give them roles that contradict each other."""
+    return f"{group} ({SOURCES_DIFFER.lower()})" if any(x.disputed for x in lines) else group
 
 
 def _grouped(lines: Sequence[Line]) -> list[tuple[str | None, list[Line]]]:
@@ -1127,7 +1354,8 @@ def render_markdown(summary: Summary, annotated: bool = False) -> str:
             if group is None:
                 out.extend(f"- {text}" for text in shown)
             elif section.key == "whos_who" or len(shown) == 1:
-                out.append(f"- **{escape_markdown(group)}**: " + "; ".join(shown))
+                name = escape_markdown(group_label(group, lines))
+                out.append(f"- **{name}**: " + "; ".join(shown))
             else:
                 out.append(f"- **{escape_markdown(group)}**")
                 out.extend(f"  - {text}" for text in shown)
@@ -1151,7 +1379,7 @@ def render_text(summary: Summary, annotated: bool = False) -> str:
             if group is None:
                 out.extend(f"  - {text}" for text in shown)
             elif section.key == "whos_who" or len(shown) == 1:
-                out.append(f"  - {group}: " + "; ".join(shown))
+                out.append(f"  - {group_label(group, lines)}: " + "; ".join(shown))
             else:
                 out.append(f"  {group}")
                 out.extend(f"    - {text}" for text in shown)
@@ -1227,6 +1455,12 @@ def render(summary: Summary, fmt: str, *, annotated: bool = False) -> str:
 # --- Discord-ready pages ----------------------------------------------------------------
 
 
+def _field_name(line: Line, lines: Sequence[Line]) -> str | None:
+    if line.group is None:
+        return None
+    return group_label(line.group, [x for x in lines if x.group == line.group])
+
+
 def discord_pages(
     summary: Summary, limits: EmbedLimits = DISCORD_LIMITS, *, annotated: bool = False
 ) -> list[Message]:
@@ -1240,7 +1474,8 @@ def discord_pages(
         PageSection(
             section.title,
             tuple(
-                Block(f"• {line_markdown(line, annotated)}", line.group) for line in section.lines
+                Block(f"• {line_markdown(line, annotated)}", _field_name(line, section.lines))
+                for line in section.lines
             ),
         )
         for section in summary.sections

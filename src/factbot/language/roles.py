@@ -47,7 +47,9 @@ _DETERMINER = r"(?:[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|[Aa]n?|[Oo]ur)"
 _MODIFIER = (
     r"(?:[A-Z][\w.-]*(?:[’'][sS])?|[a-z][\w-]*[’']s|deputy|former|acting|senior|junior|chief|"
     r"state|foreign|press|interim|new|top|then|late|first|vice|assistant|general|executive|"
-    r"managing|local|regional|national|two|three|younger|elder|older)"
+    r"managing|local|regional|national|two|three|younger|elder|older|police|army|party|union|"
+    r"company|news|defence|defense|security|finance|justice|interior|health|trade|community|"
+    r"opposition|government|city|bureau|agency|court|military)"
 )
 _CAPITALISED = r"[A-Z](?:[\w’'.-]*\w)?"
 _WHERE = rf"(?:\s+(?:of|in|at|for|to|from)\s+(?:the\s+)?{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,3}})"
