@@ -141,3 +141,15 @@ def test_since_goes_by_the_sources_dates_not_the_build_time(story: Path) -> None
         "03-urals-daily-review-explainer",
         "04-baku-evening-post-october-update",
     }
+
+
+def test_since_ignores_when_dated_articles_were_added(tmp_path: Path) -> None:
+    from test_briefing_posting import KNOWLEDGE, STORY_DEV
+
+    db = build_base(tmp_path, KNOWLEDGE, [], with_seed=True)
+    articles = sorted(str(a) for a in STORY_DEV.glob("0*.md"))
+    run(db, "ingest", *articles)
+
+    october = json.loads(run(db, "summary", "--format", "json", "--since", "2025-10-01"))
+
+    assert [s["id"] for s in october["sources"]] == ["04-baku-evening-post-october-update"]

@@ -392,7 +392,8 @@ def _pool(base: _Base, db: sqlite_utils.Database, since: date | None) -> list[_R
     if since is None:
         return pool
     changed, changed_sources = _changed_since(db, since)
-    fresh = _fresh_sources(base, since) | changed_sources
+    undated = {s for s in changed_sources if s in base.sources and not base.sources[s].published}
+    fresh = _fresh_sources(base, since) | undated
     return [row for row in pool if row.source_id in fresh or row.id in changed]
 
 
@@ -402,8 +403,9 @@ def _overlap(a: _Row, b: _Row) -> bool:
 
 def _fresh_sources(base: _Base, since: date) -> set[str]:
     """Sources dated on or after `since`: by their publication date, else by the latest event
-    their text dates. A source with neither is new only through a change recorded since (see
-    `_changed_since`): the time a base was built says nothing about when the story happened.
+    their text dates. A source with neither is new only when added or edited since (see
+    `_changed_since`); a dated source added today is still June's news, and the time a base was
+    built says nothing about when the story happened.
     """
     latest: dict[str, date] = {}
     for row in base.rows:
