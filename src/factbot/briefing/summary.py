@@ -599,7 +599,7 @@ def _timeline(pool: Sequence[_Row], base: _Base, scores: dict[str, float], n: in
             lines.extend(differs)
     room = n - len(chosen)
     if room > 0 and apart:
-        lines.extend(_apart(apart, base, scores, room))
+        lines.extend(_apart(apart, base, scores, room, APART if chosen else None))
     return lines
 
 
@@ -675,11 +675,16 @@ def _spread(
 
 
 def _apart(
-    events: Sequence[tuple[_Row, When]], base: _Base, scores: dict[str, float], room: int
+    events: Sequence[tuple[_Row, When]],
+    base: _Base,
+    scores: dict[str, float],
+    room: int,
+    group: str | None,
 ) -> list[Line]:
     """Time expressions no day can be given to: the most central, each source's by year (a
     history dated only by years), its weekdays in the order they fall in the shortest past week
-    (`reference_weekday`), else as it tells them."""
+    (`reference_weekday`), else as it tells them. `group` heads them when dated events come
+    first; in a story with no dated events it would only repeat that none is dated."""
     chosen = sorted(events, key=lambda e: (-scores.get(e[0].id, 0.0), e[0].start))[:room]
     references = {
         source_id: reference_weekday(
@@ -694,7 +699,7 @@ def _apart(
         return (row.source_id, pinned.key or (0, 0, 0), -(pinned.days_before or 0), row.start)
 
     return [
-        _quote_line(row, base, when=when.text, group=APART)
+        _quote_line(row, base, when=when.text, group=group)
         for row, when in sorted(chosen, key=order)
     ]
 
@@ -1232,10 +1237,11 @@ SHORTER: tuple[str, ...] = (
     "timeline",
     "people",
     "roles_per_person",
-    "timeline",
     "people",
     "timeline",
     "people",
+    "people",
+    "timeline",
     "per_side",
 )
 
