@@ -28,7 +28,8 @@ from factbot.index.ingest import add_source, finish_ingest
 from factbot.knowledge.build import build_fact_base
 from factbot.models import Source
 from factbot.settings import REPO_ROOT
-from factbot.store.database import connect, migrate, transaction
+from factbot.store.database import connect, transaction
+from factbot.store.migrations import migrate
 
 INCIDENT_QUESTIONS = REPO_ROOT / "bench" / "incident_questions.jsonl"
 SYLLABLES = "ka ro mi ten sa vo li de nu pa ri to ma zel gor an is ur bel tan vik os".split()

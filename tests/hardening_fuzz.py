@@ -33,7 +33,8 @@ from factbot.knowledge.build import build_fact_base
 from factbot.knowledge.files import load_knowledge
 from factbot.models import Source
 from factbot.settings import REPO_ROOT
-from factbot.store.database import connect, migrate
+from factbot.store.database import connect
+from factbot.store.migrations import migrate
 
 KNOWLEDGE = REPO_ROOT / "knowledge"
 SOURCE_ID = "trt-azerbaijan-russia-protests"

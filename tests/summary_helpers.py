@@ -9,7 +9,8 @@ import sqlite_utils
 from factbot.briefing.summary import Summary
 from factbot.index.ingest import add_source, bump_revision, link_entities, refresh_term_stats
 from factbot.models import Source
-from factbot.store.database import connect, migrate, transaction
+from factbot.store.database import connect, transaction
+from factbot.store.migrations import migrate
 
 REPO = Path(__file__).resolve().parent.parent
 SQUAD_ARTICLES = REPO.parent / "shared" / "bench" / "squad-public" / "articles"

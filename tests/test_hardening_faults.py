@@ -221,7 +221,9 @@ def test_questions_are_answered_while_another_process_holds_the_write_lock(built
         took = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["answered"] is True
-    assert took < 5, "readers do not wait for a writer"
+    # A reader that waited would sit out SQLite's 10 s busy timeout (store.database.connect);
+    # the rest is starting a process, which alone took 4-6 s on a loaded two-core machine.
+    assert took < 8, "readers do not wait for a writer"
 
 
 def test_an_edit_waits_for_a_short_lock_then_goes_through(built_db: Path) -> None:

@@ -4,8 +4,8 @@ Moderators only by default: members with Manage Messages in the channel, or with
 by FACTBOT_MODERATOR_ROLE. The command also declares `default_permissions(manage_messages=True)`
 so Discord hides it from everyone else until a server admin decides otherwise.
 
-Flow: `factbot.briefing.summary.build_summary` in the DB thread pool -> `discord_pages` (plain
-data within Discord's limits) -> embeds -> an ephemeral preview with "Post in channel" and
+Flow: `briefing.summary.build_summary` in the DB thread pool -> `briefing.render.discord_pages`
+(plain data within Discord's limits) -> embeds -> an ephemeral preview with "Post in channel" and
 "Discard". The preview shows each line's passage id and the maintainers' notes, for checking;
 posting sends the same summary without them (what members may read unedited) to the channel
 with mentions disabled and, if asked, pins the first message. The preview lives in memory for
@@ -25,7 +25,8 @@ from discord.ext import commands
 
 from factbot.answering.answers import AnswerEngine
 from factbot.briefing.pages import Message
-from factbot.briefing.summary import LENGTHS, Summary, build_summary, discord_pages, parse_since
+from factbot.briefing.render import discord_pages
+from factbot.briefing.summary import LENGTHS, Summary, build_summary, parse_since
 from factbot.settings import Settings
 
 from ..app import FactBot

@@ -21,7 +21,8 @@ import click
 
 from factbot.answering.answers import AnswerEngine, format_text, unanswerable_json
 from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
-from factbot.briefing.summary import FORMATS, LENGTHS, build_summary, parse_since, render
+from factbot.briefing.render import FORMATS, render
+from factbot.briefing.summary import LENGTHS, build_summary, parse_since
 from factbot.editing import (
     Actor,
     Change,

@@ -33,10 +33,10 @@ from factbot.store.database import (
     Reopening,
     connect,
     database_error,
-    require_schema,
     source_from_row,
     text_processing_is_current,
 )
+from factbot.store.migrations import require_schema
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""Moderator briefings: which passages a summary cites, and its pages for text and Discord."""
+"""Moderator briefings: which passages a summary cites, and how it reads as text, Markdown and Discord pages."""

@@ -12,7 +12,6 @@ one story, so the same code summarises any ingested article.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import sqlite3
@@ -21,11 +20,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any
 
 import sqlite_utils
 
-from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
+from factbot.briefing.document import SOURCES_DIFFER, Length, Line, Section, Summary
+from factbot.briefing.render import fits_one_message
 from factbot.errors import DatabaseError, InputError
 from factbot.index.dating import DAY, MONTH, PassageDate, passage_dates, story_years
 from factbot.index.disagreement import DATE, ROLE, Claim, ClaimIndex
@@ -42,15 +42,11 @@ from factbot.language.text import words
 from factbot.models import Entity, Source, attribution_for, format_day
 from factbot.store.database import list_entities, revision, source_from_row
 
-Length = Literal["short", "full"]
-Format = Literal["text", "markdown", "json"]
 LENGTHS: tuple[Length, ...] = ("short", "full")
-FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
 
 SUMMARY_TITLE = "What we know so far"
 MAINTAINERS_NOTE = "Maintainers' note (entities.toml), not a quote from the sources"
 NOT_IN_SOURCES = "What the sources do not say"
-SOURCES_DIFFER = "Sources differ"
 
 
 @dataclass(frozen=True)
@@ -71,117 +67,6 @@ BUDGETS: dict[Length, Budget] = {
     "short": Budget(2, 5, 6, 1, 2, 4, notes=False, gaps=False),
     "full": Budget(4, 12, 15, 6, 5, 4, notes=True, gaps=True),
 }
-
-
-# --- the value objects ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    """One cited line of a summary.
-
-    `kind` is "quote" (a passage or a verbatim sub-span of it, `text == source[start:end]`),
-    "role" (a sub-span naming a person's role), "differs" (where sources give another date: their
-    names, dates and verbatim words), "absent" (a side the sources do not quote),
-    "note" (an entity description written by the maintainers, cited by `entity_id`) or "gap"
-    (source metadata the source does not give, cited by `source_id`). `group` is the person or
-    side the line is filed under; `when` is a time expression as written, and `date` the ISO day
-    it resolves to against the source's publication date, when that is known.
-    """
-
-    text: str
-    attribution: str
-    kind: str = "quote"
-    passage_id: str | None = None
-    source_id: str | None = None
-    start: int | None = None
-    end: int | None = None
-    entity_id: str | None = None
-    group: str | None = None
-    when: str | None = None
-    date: str | None = None
-    label: str | None = None
-    disputed: bool = False
-
-    @property
-    def cite(self) -> str:
-        """The id a reader can look up: passage, else entity (maintainers' note), else source."""
-        if self.passage_id:
-            return self.passage_id
-        if self.entity_id:
-            return f"entities.toml#{self.entity_id}"
-        return self.source_id or ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "attribution": self.attribution,
-            "cite": self.cite,
-            "passage_id": self.passage_id,
-            "source_id": self.source_id,
-            "start": self.start,
-            "end": self.end,
-            "entity_id": self.entity_id,
-            "group": self.group,
-            "when": self.when,
-            "date": self.date,
-            "label": self.label,
-            "disputed": self.disputed,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    key: str
-    title: str
-    lines: tuple[Line, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "lines": [x.as_json() for x in self.lines]}
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """A briefing: sections of cited lines, the sources they cite, and what it was built from."""
-
-    title: str
-    length: Length
-    since: str | None
-    revision: str | None
-    sources: tuple[Source, ...]
-    sections: tuple[Section, ...]
-
-    @property
-    def empty(self) -> bool:
-        return not any(section.lines for section in self.sections)
-
-    def section(self, key: str) -> Section | None:
-        return next((s for s in self.sections if s.key == key), None)
-
-    @property
-    def lines(self) -> tuple[Line, ...]:
-        return tuple(line for section in self.sections for line in section.lines)
-
-    def for_posting(self) -> Summary:
-        """The summary as members see it: without the maintainers' notes (their words, not the
-        sources'); renderers also leave out internal ids unless asked to annotate."""
-        sections = tuple(
-            replace(section, lines=tuple(x for x in section.lines if x.kind != "note"))
-            for section in self.sections
-        )
-        return replace(self, sections=sections)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "length": self.length,
-            "since": self.since,
-            "revision": self.revision,
-            "empty": self.empty,
-            "sources": [source.as_json() for source in self.sources],
-            "sections": [section.as_json() for section in self.sections],
-        }
 
 
 # --- reading the fact base --------------------------------------------------------------
@@ -1266,233 +1151,3 @@ def check_quotes(summary: Summary, texts: dict[str, str]) -> None:
             raise DatabaseError(f"Summary line citing {line.cite} has no source text to check.")
         if source_text[line.start : line.end] != line.text:
             raise DatabaseError(f"Summary quote from {line.cite} is not verbatim in its source.")
-
-
-# --- rendering --------------------------------------------------------------------------
-
-MESSAGE_CONTENT = 2000  # characters of one Discord message's text
-_MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>#\[\]])")
-
-
-def escape_markdown(text: str) -> str:
-    """Escape characters Discord and CommonMark would read as formatting inside a quote."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def line_markdown(line: Line, annotated: bool = False) -> str:
-    """One line as Markdown: label, the quote in curly quotes, who says it; annotated, its id.
-
-    The posted version (`annotated=False`) carries no internal ids: readers find the source
-    by the outlet named in the attribution and listed under Sources.
-    """
-    cite = f" · `{line.cite}`" if annotated and line.cite else ""
-    if line.kind == "note":
-        return f"{escape_markdown(line.text)} — _{line.attribution}_{cite}"
-    if line.kind == "gap":
-        return f"{line.attribution}: {escape_markdown(line.text)}{cite}"
-    if line.kind == "absent":
-        return f"_{escape_markdown(line.text)}_"
-    if line.kind == "differs":
-        return f"_{line.attribution}_: {escape_markdown(line.text)}"
-    if line.kind == "role":
-        return f"“{escape_markdown(line.text)}” ({escape_markdown(line.attribution)}){cite}"
-    label = _when_label(line)
-    prefix = f"**{escape_markdown(label)}** · " if label else ""
-    quote = f"“{escape_markdown(line.text)}” — {escape_markdown(line.attribution)}"
-    return f"{prefix}{quote}{cite}"
-
-
-def _when_label(line: Line) -> str | None:
-    if line.label:
-        return line.label
-    if line.date and line.when:
-        return f"{line.date} ({line.when})"
-    return line.when
-
-
-def line_text(line: Line, annotated: bool = False) -> str:
-    cite = f" [{line.cite}]" if annotated and line.cite else ""
-    if line.kind == "note":
-        return f"{line.text} ({line.attribution}){cite}"
-    if line.kind == "gap":
-        return f"{line.attribution}: {line.text}{cite}"
-    if line.kind == "absent":
-        return line.text
-    if line.kind == "differs":
-        return f"{line.attribution}: {line.text}"
-    if line.kind == "role":
-        return f"“{line.text}” ({line.attribution}){cite}"
-    label = _when_label(line)
-    prefix = f"{label}: " if label else ""
-    return f"{prefix}“{line.text}” — {line.attribution}{cite}"
-
-
-def group_label(group: str, lines: Sequence[Line]) -> str:
-    """A person's name, marked when the sources give them roles that contradict each other."""
-    return f"{group} ({SOURCES_DIFFER.lower()})" if any(x.disputed for x in lines) else group
-
-
-def _grouped(lines: Sequence[Line]) -> list[tuple[str | None, list[Line]]]:
-    groups: list[tuple[str | None, list[Line]]] = []
-    for line in lines:
-        if groups and groups[-1][0] == line.group:
-            groups[-1][1].append(line)
-        else:
-            groups.append((line.group, [line]))
-    return groups
-
-
-def _shown(summary: Summary, annotated: bool) -> Summary:
-    return summary if annotated else summary.for_posting()
-
-
-def render_markdown(summary: Summary, annotated: bool = False) -> str:
-    summary = _shown(summary, annotated)
-    out = [f"## {summary.title}"]
-    if summary.since:
-        out.append(f"_Since {summary.since}_")
-    if summary.empty:
-        out.append(f"_{_nothing_message(summary)}_")
-    for section in summary.sections:
-        if not section.lines:
-            continue
-        out.append(f"\n### {section.title}")
-        for group, lines in _grouped(section.lines):
-            shown = [line_markdown(line, annotated) for line in lines]
-            if group is None:
-                out.extend(f"- {text}" for text in shown)
-            elif section.key == "whos_who" or len(shown) == 1:
-                name = escape_markdown(group_label(group, lines))
-                out.append(f"- **{name}**: " + "; ".join(shown))
-            else:
-                out.append(f"- **{escape_markdown(group)}**")
-                out.extend(f"  - {text}" for text in shown)
-    out.extend(_sources_markdown(summary, annotated))
-    return "\n".join(out)
-
-
-def render_text(summary: Summary, annotated: bool = False) -> str:
-    summary = _shown(summary, annotated)
-    out = [summary.title.upper()]
-    if summary.since:
-        out.append(f"Since {summary.since}")
-    if summary.empty:
-        out.append(_nothing_message(summary))
-    for section in summary.sections:
-        if not section.lines:
-            continue
-        out.append(f"\n{section.title}")
-        for group, lines in _grouped(section.lines):
-            shown = [line_text(line, annotated) for line in lines]
-            if group is None:
-                out.extend(f"  - {text}" for text in shown)
-            elif section.key == "whos_who" or len(shown) == 1:
-                out.append(f"  - {group_label(group, lines)}: " + "; ".join(shown))
-            else:
-                out.append(f"  {group}")
-                out.extend(f"    - {text}" for text in shown)
-    out.extend(_sources_text(summary, annotated))
-    return "\n".join(out)
-
-
-def _sources_markdown(summary: Summary, annotated: bool) -> list[str]:
-    if not summary.sources:
-        return []
-    if summary.length == "short" and not annotated:
-        return ["\n" + escape_markdown(_sources_inline(summary))]
-    return ["\n### Sources"] + [
-        f"- {_source_id(s, annotated, markdown=True)}{escape_markdown(_source_label(s))}"
-        for s in summary.sources
-    ]
-
-
-def _sources_text(summary: Summary, annotated: bool) -> list[str]:
-    if not summary.sources:
-        return []
-    if summary.length == "short" and not annotated:
-        return ["\n" + _sources_inline(summary)]
-    return ["\nSources"] + [
-        f"  - {_source_id(s, annotated, markdown=False)}{_source_label(s)}" for s in summary.sources
-    ]
-
-
-def _sources_inline(summary: Summary) -> str:
-    """The sources on one line, for the short summary: outlet and date."""
-    named = [f"{s.name} ({s.published})" if s.published else s.name for s in summary.sources]
-    return "Sources: " + "; ".join(named)
-
-
-def _source_id(source: Source, annotated: bool, markdown: bool) -> str:
-    if not annotated:
-        return ""
-    return f"`{source.id}`: " if markdown else f"{source.id}: "
-
-
-def fits_one_message(summary: Summary) -> bool:
-    """Whether the posted text and Markdown each fit one Discord message."""
-    return all(
-        len(render_one(summary)) <= MESSAGE_CONTENT for render_one in (render_text, render_markdown)
-    )
-
-
-def _nothing_message(summary: Summary) -> str:
-    if summary.since:
-        return f"Nothing new in the fact base since {summary.since}."
-    return "The fact base has nothing to summarise yet."
-
-
-def _source_label(source: Source) -> str:
-    return ", ".join(p for p in (source.name, source.title, source.published, source.url) if p)
-
-
-def render(summary: Summary, fmt: str, *, annotated: bool = False) -> str:
-    """The summary as text, Markdown or one JSON object.
-
-    Text and Markdown are the posted version unless `annotated`: no internal ids and no
-    maintainers' notes. JSON is for tools and keeps both.
-    """
-    if fmt == "json":
-        return json.dumps(summary.as_json(), ensure_ascii=False, indent=2)
-    if fmt == "markdown":
-        return render_markdown(summary, annotated)
-    if fmt == "text":
-        return render_text(summary, annotated)
-    raise InputError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}.")
-
-
-# --- Discord-ready pages ----------------------------------------------------------------
-
-
-def _field_name(line: Line, lines: Sequence[Line]) -> str | None:
-    if line.group is None:
-        return None
-    return group_label(line.group, [x for x in lines if x.group == line.group])
-
-
-def discord_pages(
-    summary: Summary, limits: EmbedLimits = DISCORD_LIMITS, *, annotated: bool = False
-) -> list[Message]:
-    """The summary as messages of embed pages within Discord's limits (pure data, see pages.py).
-
-    People and sides become fields named after them, so a phone shows each under its name. The
-    posted pages carry no ids or maintainers' notes; the moderator's preview may (`annotated`).
-    """
-    summary = _shown(summary, annotated)
-    sections = [
-        PageSection(
-            section.title,
-            tuple(
-                Block(f"• {line_markdown(line, annotated)}", _field_name(line, section.lines))
-                for line in section.lines
-            ),
-        )
-        for section in summary.sections
-        if section.lines
-    ]
-    sources = tuple(
-        Block(f"• {_source_id(s, annotated, markdown=True)}{escape_markdown(_source_label(s))}")
-        for s in summary.sources
-    )
-    if sources:
-        sections.append(PageSection("Sources", sources))
-    return pack(sections, limits)

@@ -26,7 +26,6 @@ from factbot.models import Source
 from factbot.store.database import (
     REVISION_KEY,
     connect,
-    migrate,
     record_text_processing,
     revision,
     set_meta,
@@ -34,6 +33,7 @@ from factbot.store.database import (
     utc_now,
     verify_quotes,
 )
+from factbot.store.migrations import migrate
 
 MAX_DOCUMENT_CHARS = 2_000_000
 

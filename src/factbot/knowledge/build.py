@@ -24,14 +24,8 @@ from factbot.index.ingest import (
 from factbot.knowledge.files import FactRecord, Knowledge, load_knowledge
 from factbot.language.text import index_columns, terms
 from factbot.models import Source
-from factbot.store.database import (
-    connect,
-    migrate,
-    record_text_processing,
-    set_meta,
-    utc_now,
-    verify_quotes,
-)
+from factbot.store.database import connect, record_text_processing, set_meta, utc_now, verify_quotes
+from factbot.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 

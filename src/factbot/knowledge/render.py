@@ -29,7 +29,8 @@ from factbot.knowledge.files import (
 )
 from factbot.language.text import words
 from factbot.models import Source
-from factbot.store.database import meta_value, migrate, source_from_row
+from factbot.store.database import meta_value, source_from_row
+from factbot.store.migrations import migrate
 
 _HEADERS = {
     "facts.toml": (

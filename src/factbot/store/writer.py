@@ -17,10 +17,9 @@ from factbot.store.database import (
     Reopening,
     connect,
     database_error,
-    migrate,
-    require_schema,
     transaction,
 )
+from factbot.store.migrations import migrate, require_schema
 
 
 class FactBase:

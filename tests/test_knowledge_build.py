@@ -9,7 +9,8 @@ import pytest
 
 from factbot.errors import KnowledgeError
 from factbot.knowledge.build import build_fact_base
-from factbot.store.database import connect, schema_version
+from factbot.store.database import connect
+from factbot.store.migrations import schema_version
 
 
 def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:

@@ -10,7 +10,8 @@ from summary_helpers import SQUAD_ARTICLES, fresh_db, ingest_text
 
 from factbot.briefing import pages
 from factbot.briefing.pages import Block, EmbedLimits, EmbedPage, Message, PageSection, pack
-from factbot.briefing.summary import Summary, build_summary, discord_pages, line_markdown
+from factbot.briefing.render import discord_pages, line_markdown
+from factbot.briefing.summary import Summary, build_summary
 from factbot.store.database import connect
 
 TIGHT = EmbedLimits(

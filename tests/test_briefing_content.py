@@ -9,7 +9,8 @@ import pytest
 import sqlite_utils
 from summary_helpers import problems
 
-from factbot.briefing.summary import Summary, build_summary, render
+from factbot.briefing.render import render
+from factbot.briefing.summary import Summary, build_summary
 from factbot.store.database import connect
 
 
