@@ -12,6 +12,7 @@ from typing import Any, Literal
 from factbot.models import Source
 
 Length = Literal["short", "full"]
+SOURCES_DIFFER = "Sources differ"
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,8 @@ class Line:
     """One cited line of a summary.
 
     `kind` is "quote" (a passage or a verbatim sub-span of it, `text == source[start:end]`),
+    "role" (a sub-span naming a person's role), "differs" (where sources give another date: their
+    names, dates and verbatim words), "absent" (a side the sources do not quote),
     "note" (an entity description written by the maintainers, cited by `entity_id`) or "gap"
     (source metadata the source does not give, cited by `source_id`). `group` is the person or
     side the line is filed under; `when` is a time expression as written, and `date` the ISO day
@@ -36,6 +39,8 @@ class Line:
     group: str | None = None
     when: str | None = None
     date: str | None = None
+    label: str | None = None
+    disputed: bool = False
 
     @property
     def cite(self) -> str:
@@ -60,6 +65,8 @@ class Line:
             "group": self.group,
             "when": self.when,
             "date": self.date,
+            "label": self.label,
+            "disputed": self.disputed,
         }
 
 

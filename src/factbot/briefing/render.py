@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal
 
-from factbot.briefing.document import Line, Summary
+from factbot.briefing.document import SOURCES_DIFFER, Line, Summary
 from factbot.briefing.pages import DISCORD_LIMITS, Block, EmbedLimits, Message, PageSection, pack
 from factbot.errors import InputError
 from factbot.models import Source
@@ -42,6 +42,8 @@ def line_markdown(line: Line, annotated: bool = False) -> str:
         return f"{line.attribution}: {escape_markdown(line.text)}{cite}"
     if line.kind == "absent":
         return f"_{escape_markdown(line.text)}_"
+    if line.kind == "differs":
+        return f"_{line.attribution}_: {escape_markdown(line.text)}"
     if line.kind == "role":
         return f"“{escape_markdown(line.text)}” ({escape_markdown(line.attribution)}){cite}"
     label = _when_label(line)
@@ -51,6 +53,8 @@ def line_markdown(line: Line, annotated: bool = False) -> str:
 
 
 def _when_label(line: Line) -> str | None:
+    if line.label:
+        return line.label
     if line.date and line.when:
         return f"{line.date} ({line.when})"
     return line.when
@@ -64,11 +68,18 @@ def line_text(line: Line, annotated: bool = False) -> str:
         return f"{line.attribution}: {line.text}{cite}"
     if line.kind == "absent":
         return line.text
+    if line.kind == "differs":
+        return f"{line.attribution}: {line.text}"
     if line.kind == "role":
         return f"“{line.text}” ({line.attribution}){cite}"
     label = _when_label(line)
     prefix = f"{label}: " if label else ""
     return f"{prefix}“{line.text}” — {line.attribution}{cite}"
+
+
+def group_label(group: str, lines: Sequence[Line]) -> str:
+    """A person's name, marked when the sources give them roles that contradict each other."""
+    return f"{group} ({SOURCES_DIFFER.lower()})" if any(x.disputed for x in lines) else group
 
 
 def _grouped(lines: Sequence[Line]) -> list[tuple[str | None, list[Line]]]:
@@ -101,7 +112,8 @@ def render_markdown(summary: Summary, annotated: bool = False) -> str:
             if group is None:
                 out.extend(f"- {text}" for text in shown)
             elif section.key == "whos_who" or len(shown) == 1:
-                out.append(f"- **{escape_markdown(group)}**: " + "; ".join(shown))
+                name = escape_markdown(group_label(group, lines))
+                out.append(f"- **{name}**: " + "; ".join(shown))
             else:
                 out.append(f"- **{escape_markdown(group)}**")
                 out.extend(f"  - {text}" for text in shown)
@@ -125,7 +137,7 @@ def render_text(summary: Summary, annotated: bool = False) -> str:
             if group is None:
                 out.extend(f"  - {text}" for text in shown)
             elif section.key == "whos_who" or len(shown) == 1:
-                out.append(f"  - {group}: " + "; ".join(shown))
+                out.append(f"  - {group_label(group, lines)}: " + "; ".join(shown))
             else:
                 out.append(f"  {group}")
                 out.extend(f"    - {text}" for text in shown)
@@ -201,6 +213,12 @@ def render(summary: Summary, fmt: str, *, annotated: bool = False) -> str:
 # --- Discord-ready pages ----------------------------------------------------------------
 
 
+def _field_name(line: Line, lines: Sequence[Line]) -> str | None:
+    if line.group is None:
+        return None
+    return group_label(line.group, [x for x in lines if x.group == line.group])
+
+
 def discord_pages(
     summary: Summary, limits: EmbedLimits = DISCORD_LIMITS, *, annotated: bool = False
 ) -> list[Message]:
@@ -214,7 +232,8 @@ def discord_pages(
         PageSection(
             section.title,
             tuple(
-                Block(f"• {line_markdown(line, annotated)}", line.group) for line in section.lines
+                Block(f"• {line_markdown(line, annotated)}", _field_name(line, section.lines))
+                for line in section.lines
             ),
         )
         for section in summary.sections

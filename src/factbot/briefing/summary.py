@@ -17,17 +17,19 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import pairwise
 from typing import Any
 
 import sqlite_utils
 
-from factbot.briefing.document import Length, Line, Section, Summary
+from factbot.briefing.document import SOURCES_DIFFER, Length, Line, Section, Summary
 from factbot.briefing.render import fits_one_message
 from factbot.errors import DatabaseError, InputError
-from factbot.language.dates import When, anchor, iso_day, parse_day, reference_weekday, resolve
+from factbot.index.dating import DAY, MONTH, PassageDate, passage_dates, story_years
+from factbot.index.disagreement import DATE, ROLE, Claim, ClaimIndex
+from factbot.language.dates import When, anchor, parse_day, reference_weekday, resolve
 from factbot.language.roles import (
     Affiliations,
     affiliations,
@@ -37,7 +39,7 @@ from factbot.language.roles import (
     roles_in,
 )
 from factbot.language.text import words
-from factbot.models import Entity, Source, attribution_for
+from factbot.models import Entity, Source, attribution_for, format_day
 from factbot.store.database import list_entities, revision, source_from_row
 
 LENGTHS: tuple[Length, ...] = ("short", "full")
@@ -99,6 +101,9 @@ class _Base:
     revision: str | None
     common: frozenset[str] = frozenset()
     curated: frozenset[str] = frozenset()
+    dates: dict[str, PassageDate] = field(default_factory=dict)
+    disputes: tuple[tuple[Claim, ...], ...] = ()
+    role_claims: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
 
 
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
@@ -117,6 +122,12 @@ def _load(db: sqlite_utils.Database) -> _Base:
 def _read_base(db: sqlite_utils.Database) -> _Base:
     sources, texts, added = _read_sources(db)
     curated = db.execute("SELECT id FROM entities WHERE origin = 'knowledge'").fetchall()
+    claims = ClaimIndex(db)
+    role_claims: dict[str, list[Claim]] = {}
+    for found in claims.claims.values():
+        for claim in found:
+            if claim.kind == ROLE:
+                role_claims.setdefault(claim.about[0], []).append(claim)
     return _Base(
         sources=sources,
         texts=texts,
@@ -127,6 +138,9 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         revision=revision(db),
         common=frozenset(w for text in texts.values() for w in _LOWERCASE_WORD.findall(text)),
         curated=frozenset(str(row[0]) for row in curated),
+        dates=passage_dates(db),
+        disputes=tuple(tuple(group) for group in claims.disputes()),
+        role_claims={e: tuple(found) for e, found in role_claims.items()},
     )
 
 
@@ -263,7 +277,8 @@ def _pool(base: _Base, db: sqlite_utils.Database, since: date | None) -> list[_R
     if since is None:
         return pool
     changed, changed_sources = _changed_since(db, since)
-    fresh = _fresh_sources(base, since) | changed_sources
+    undated = {s for s in changed_sources if s in base.sources and not base.sources[s].published}
+    fresh = _fresh_sources(base, since) | undated
     return [row for row in pool if row.source_id in fresh or row.id in changed]
 
 
@@ -272,12 +287,20 @@ def _overlap(a: _Row, b: _Row) -> bool:
 
 
 def _fresh_sources(base: _Base, since: date) -> set[str]:
-    """Sources published on or after `since`; without a publication date, added on or after it."""
-    day = since.isoformat()
+    """Sources dated on or after `since`: by their publication date, else by the latest event
+    their text dates. A source with neither is new only when added or edited since (see
+    `_changed_since`); a dated source added today is still June's news, and the time a base was
+    built says nothing about when the story happened.
+    """
+    latest: dict[str, date] = {}
+    for row in base.rows:
+        when = base.dates.get(row.id)
+        if when is not None and when.event is not None and when.precision == DAY:
+            latest[row.source_id] = max(when.event, latest.get(row.source_id, when.event))
     fresh = set()
     for source_id, source in base.sources.items():
-        stamp = iso_day(source.published) or base.added.get(source_id, "")[:10]
-        if stamp and stamp >= day:
+        day = parse_day(source.published) or latest.get(source_id)
+        if day is not None and day >= since:
             fresh.add(source_id)
     return fresh
 
@@ -422,60 +445,174 @@ def _as_written(speaker: str | None, text: str) -> str | None:
 # --- Timeline ---------------------------------------------------------------------------
 
 
+APART = "Without a day in the sources"
+NEWS_DAYS = 31  # an event this close before publication is the article's news
+
+
 def _timeline(pool: Sequence[_Row], base: _Base, scores: dict[str, float], n: int) -> list[Line]:
     """Passages that say when something happened, in the order it happened.
 
-    The most central dated passages are chosen, then shown by date; events known only relative
-    to an unknown publication date follow, ordered by `days_before`; ties keep the sources' order.
+    Each passage's day comes from `factbot.index.dating` (relative days from the sentence's own
+    anchor, a missing year from the story's span); `_placed` says which go among the dated
+    events. The others (a background year, "born in 1956"; a weekday in an undated source) are
+    listed apart, after the dated ones, never at their head. Each source's most central event is chosen first, latest source
+    first, so later developments are not crowded out by the first days' coverage. Where
+    sources date the same event differently, a line after it says so.
     """
-    anchored = [(row, when) for row in pool if (when := anchor(row.text)) is not None]
-    events = []
-    for source_id in sorted({row.source_id for row, _ in anchored}):
-        mine = [(row, when) for row, when in anchored if row.source_id == source_id]
-        published = parse_day(base.sources[source_id].published)
-        events.extend(_resolved_events(mine, published))
-    chosen = sorted(events, key=lambda e: (-scores.get(e[0].id, 0.0), e[0].start))[:n]
-    chosen.sort(key=_chronological)
-    return [_event_line(row, when, base) for row, when in chosen]
+    years = story_years(parse_day(source.published) for source in base.sources.values())
+    placed: list[tuple[_Row, date, str]] = []
+    apart: list[tuple[_Row, When]] = []
+    for row in pool:
+        when = anchor(row.text)
+        if when is None or _glued(row):
+            continue
+        found = _placed(base.dates.get(row.id), row, years)
+        if found is None:
+            apart.append((row, when))
+        else:
+            placed.append((row, *found))
+    chosen = _spread(placed, base, scores, n)
+    chosen.sort(key=lambda e: (e[1], e[0].source_id, e[0].start))
+    lines: list[Line] = []
+    told: set[str] = set()
+    for row, day, label in chosen:
+        words = _event_words(base.dates.get(row.id), row)
+        lines.append(_quote_line(row, base, label=label, date=day.isoformat(), when=words))
+        differs = _date_differs(row, base)
+        if differs and differs[0].text not in told:
+            told.add(differs[0].text)
+            lines.extend(differs)
+    room = n - len(chosen)
+    if room > 0 and apart:
+        lines.extend(_apart(apart, base, scores, room, APART if chosen else None))
+    return lines
 
 
-def _resolved_events(
-    events: Sequence[tuple[_Row, When]], published: date | None
-) -> list[tuple[_Row, When]]:
-    """One source's events with their days pinned where the text allows.
+def _event_words(when: PassageDate | None, row: _Row) -> str | None:
+    """The words that date a passage, as written ("on Friday")."""
+    if when is not None and when.event_text:
+        return when.event_text
+    found = anchor(row.text)
+    return found.text if found else None
 
-    A day without a year takes the last year the text named before it ("On 1 May 1191 ... By
-    1 June"). In a text that dates its events but has no publication date (a history), a relative
-    day ("today", "Friday") cannot be placed among them and is left out of the timeline.
+
+def _placed(when: PassageDate | None, row: _Row, years: Sequence[int]) -> tuple[date, str] | None:
+    """The day a passage goes on in the timeline, with its label; None to list it apart.
+
+    A day or month is placed. A bare year is placed only in a story with no dated sources (a
+    history told by years) or when it is one of the years the dated sources were published in:
+    otherwise it is background ("born in 1956", "founded in 1921") and must not head the
+    timeline. A day without a year in a source that cannot date it takes the year of the events
+    the text told before it.
     """
-    reference = reference_weekday(w.weekday for _, w in events if w.weekday is not None)
-    resolved = []
-    last_year: int | None = None
-    for row, when in events:
-        pinned = resolve(when, published, reference, year_hint=last_year)
-        if pinned.key and pinned.key[0]:
-            last_year = pinned.key[0]
-        resolved.append((row, pinned))
-    if published is None and any(w.key for _, w in resolved):
-        return [(row, w) for row, w in resolved if w.key]
-    return resolved
+    if when is None:
+        return None
+    if when.event is not None and when.precision in (DAY, MONTH):
+        day = when.event
+        label = format_day(day) or day.isoformat()
+        if when.precision == MONTH:
+            label = day.strftime("%b %Y")
+        if when.inferred_year:
+            label += ", year inferred"
+        if when.event_text and when.event_text not in label:
+            label += f" ({when.event_text})"
+        return day, label
+    if when.event is not None and (not years or when.event.year in years):
+        return when.event, str(when.event.year)
+    own = anchor(row.text)
+    if when.event is None and when.scene is not None and own and own.month_day:
+        try:
+            day = date(when.scene.year, *own.month_day)
+        except ValueError:
+            return None
+        return day, f"{format_day(day)}, year from the text ({own.text})"
+    return None
 
 
-def _chronological(event: tuple[_Row, When]) -> tuple[int, tuple[int, int, int], int, str, int]:
-    row, when = event
-    if when.key is not None:
-        return (0, when.key, 0, row.source_id, row.start)
-    before = when.days_before if when.days_before is not None else 0
-    return (1, (0, 0, 0), -before, row.source_id, row.start)
+def _spread(
+    events: Sequence[tuple[_Row, date, str]], base: _Base, scores: dict[str, float], n: int
+) -> list[tuple[_Row, date, str]]:
+    """`n` events: each source's news first (its most central event of the weeks before it was
+    published, not the background it recalls), latest source first; then the most central of
+    the rest, a day not yet shown before a day already shown."""
 
+    def score(event: tuple[_Row, date, str]) -> float:
+        return scores.get(event[0].id, 0.0)
 
-def _event_line(row: _Row, when: When, base: _Base) -> Line:
-    return _quote_line(
-        row,
-        base,
-        when=when.text,
-        date=when.day.isoformat() if when.day else None,
+    def news(event: tuple[_Row, date, str]) -> bool:
+        published = parse_day(base.sources[event[0].source_id].published)
+        return published is not None and (published - event[1]).days <= NEWS_DAYS
+
+    by_source: dict[str, list[tuple[_Row, date, str]]] = {}
+    for event in sorted(events, key=lambda e: (not news(e), -score(e), e[0].start)):
+        by_source.setdefault(event[0].source_id, []).append(event)
+    newest = sorted(by_source, key=lambda s: (max(e[1] for e in by_source[s]), s), reverse=True)
+    chosen = [by_source[source][0] for source in newest][:n]
+    days = {event[1] for event in chosen}
+    rest = sorted(
+        (e for e in events if e not in chosen), key=lambda e: (e[1] in days, -score(e), e[0].start)
     )
+    for event in rest:
+        if len(chosen) >= n:
+            break
+        chosen.append(event)
+    return chosen
+
+
+def _apart(
+    events: Sequence[tuple[_Row, When]],
+    base: _Base,
+    scores: dict[str, float],
+    room: int,
+    group: str | None,
+) -> list[Line]:
+    """Time expressions no day can be given to: the most central, each source's by year (a
+    history dated only by years), its weekdays in the order they fall in the shortest past week
+    (`reference_weekday`), else as it tells them. `group` heads them when dated events come
+    first; in a story with no dated events it would only repeat that none is dated."""
+    chosen = sorted(events, key=lambda e: (-scores.get(e[0].id, 0.0), e[0].start))[:room]
+    references = {
+        source_id: reference_weekday(
+            w.weekday for row, w in chosen if row.source_id == source_id and w.weekday is not None
+        )
+        for source_id in {row.source_id for row, _ in chosen}
+    }
+
+    def order(event: tuple[_Row, When]) -> tuple[str, tuple[int, int, int], int, int]:
+        row, when = event
+        pinned = resolve(when, None, references[row.source_id])
+        return (row.source_id, pinned.key or (0, 0, 0), -(pinned.days_before or 0), row.start)
+
+    return [
+        _quote_line(row, base, when=when.text, group=group)
+        for row, when in sorted(chosen, key=order)
+    ]
+
+
+def _date_differs(row: _Row, base: _Base) -> list[Line]:
+    """ "Sources differ" after a timeline line whose event other sources date otherwise."""
+    for group in base.disputes:
+        if group[0].kind != DATE or not any(c.passage_id == row.id for c in group):
+            continue
+        mine = {c.value for c in group if c.passage_id == row.id}
+        others = [c for c in group if c.value not in mine]
+        if not others:
+            continue
+        versions: dict[tuple[str, str], str] = {}
+        for claim in sorted(group, key=lambda c: (c.value, c.source_id)):
+            name = base.sources[claim.source_id].name
+            versions.setdefault(
+                (claim.value, name), f"{name}: {format_day(claim.value)} (“{claim.words}”)"
+            )
+        return [
+            Line(
+                text="; ".join(versions.values()),
+                attribution=SOURCES_DIFFER,
+                kind="differs",
+                source_id=row.source_id,
+            )
+        ]
+    return []
 
 
 # --- Who's who --------------------------------------------------------------------------
@@ -510,8 +647,21 @@ class _People:
 
     def roles(self, entity: Entity) -> list[_Role]:
         if entity.id not in self._roles:
-            self._roles[entity.id] = _source_roles(entity, self.sentences, self.base)
+            found = _source_roles(entity, self.sentences, self.base)
+            self._roles[entity.id] = found + _claimed_roles(
+                entity, self.sentences, self.base, found
+            )
         return self._roles[entity.id]
+
+    def disputed(self, entity: Entity) -> set[str]:
+        """The role words of `entity` that other sources contradict ("executive director"
+        against "editor-in-chief"), from `factbot.index.disagreement`."""
+        return {
+            _fold_role(claim.words)
+            for group in self.base.disputes
+            if group[0].kind == ROLE and group[0].about[0] == entity.id
+            for claim in group
+        }
 
     def speaking(self, speakers: Iterable[str]) -> dict[str, str]:
         """The roles of the people named among `speakers`, joined, to read whom they speak for."""
@@ -556,6 +706,7 @@ class _Entry:
     names: tuple[str, ...]
     roles: tuple[_Role, ...]
     note: Line | None = None
+    disputed: frozenset[str] = frozenset()
 
     @property
     def group(self) -> str:
@@ -574,8 +725,12 @@ def _whos_who(people: _People, budget: Budget) -> list[Line]:
     """
     lines: list[Line] = []
     for entry in _entries(people, budget)[: budget.people]:
-        roles = entry.roles[: budget.roles_per_person]
-        lines.extend(_role_line(role, people.base, entry.group) for role in roles)
+        shown = max(budget.roles_per_person, min(len(entry.disputed), 2))
+        roles = _disputed_first(entry)[:shown]
+        lines.extend(
+            _role_line(role, people.base, entry.group, _fold_role(role.text) in entry.disputed)
+            for role in roles
+        )
         if entry.note is not None and (budget.notes or not roles):
             lines.append(replace(entry.note, group=entry.group))
     return lines
@@ -598,12 +753,29 @@ def _entries(people: _People, budget: Budget) -> list[_Entry]:
         own = tuple(r for r in people.roles(entity) if len(holders[r.key]) == 1)
         note = _maintainers_note(entity) if entity.kind == "person" else None
         if own or (note and not any(entity.name in names for names in joint)):
-            entries.append(_Entry((entity.name,), _distinct(own), note))
+            entries.append(
+                _Entry((entity.name,), _distinct(own), note, _disputes(people, own, entity))
+            )
         for names, shared in joint.items():
             if entity.name in names and names not in placed:
                 placed.add(names)
                 entries.append(_Entry(names, _distinct(shared)))
     return entries
+
+
+def _disputes(people: _People, roles: Sequence[_Role], entity: Entity) -> frozenset[str]:
+    """The folded texts of `roles` that sources contradict for this person."""
+    words = people.disputed(entity)
+    return frozenset(
+        _fold_role(r.text)
+        for r in roles
+        if any(w in _fold_role(r.text) or _fold_role(r.text) in w for w in words)
+    )
+
+
+def _disputed_first(entry: _Entry) -> tuple[_Role, ...]:
+    """Contradicted roles first, so even a short who's who shows each version."""
+    return tuple(sorted(entry.roles, key=lambda r: _fold_role(r.text) not in entry.disputed))
 
 
 def _distinct(roles: Iterable[_Role]) -> tuple[_Role, ...]:
@@ -672,7 +844,26 @@ def _source_roles(entity: Entity, sentences: Sequence[_Row], base: _Base) -> lis
     return found
 
 
-def _role_line(role: _Role, base: _Base, group: str) -> Line:
+def _claimed_roles(
+    entity: Entity, sentences: Sequence[_Row], base: _Base, found: Sequence[_Role]
+) -> list[_Role]:
+    """Titles the disagreement reader finds that the who's-who patterns do not ("senior
+    editor Yevgeny Belousov"), so every role a source gives a person is listed."""
+    rows = {row.id: row for row in sentences}
+    seen = {_fold_role(role.text) for role in found}
+    extra: list[_Role] = []
+    for claim in base.role_claims.get(entity.id, ()):
+        row = rows.get(claim.passage_id)
+        at = row.text.find(claim.words) if row is not None else -1
+        folded = _fold_role(claim.words)
+        if row is None or at < 0 or any(folded in s or s in folded for s in seen):
+            continue
+        seen.add(folded)
+        extra.append(_Role(row, at, at + len(claim.words)))
+    return extra
+
+
+def _role_line(role: _Role, base: _Base, group: str, disputed: bool = False) -> Line:
     row = role.row
     return Line(
         text=role.text,
@@ -683,6 +874,7 @@ def _role_line(role: _Role, base: _Base, group: str) -> Line:
         start=row.start + role.start,
         end=row.start + role.end,
         group=group,
+        disputed=disputed,
     )
 
 
@@ -930,10 +1122,11 @@ SHORTER: tuple[str, ...] = (
     "timeline",
     "people",
     "roles_per_person",
-    "timeline",
     "people",
     "timeline",
     "people",
+    "people",
+    "timeline",
     "per_side",
 )
 
