@@ -156,6 +156,7 @@ class AnswerEngine:
         # (revision, generated question) -> whether it is answered; see _answers.
         self._answerable: dict[tuple[str | None, str], str | None] = {}
         self._mention_counts: tuple[str | None, dict[str, int]] = (None, {})
+        self._passage_entities: dict[tuple[str | None, str], tuple[Entity, ...]] = {}
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
 
     def prepare(self) -> None:
@@ -346,7 +347,19 @@ class AnswerEngine:
         return [found[i] for i in entity_ids if i in found]
 
     def _entities_in(self, passage_id: str) -> list[Entity]:
-        """The entities a passage names, people first, each kind in the order of the text."""
+        """The entities a passage names, people first, each kind in the order of the text.
+
+        Remembered per revision: every answer reads those of its quote and related passages.
+        """
+        key = (self._matcher().revision, passage_id)
+        known = self._passage_entities.get(key)
+        if known is None:
+            if len(self._passage_entities) >= 10_000:
+                self._passage_entities.clear()
+            known = self._passage_entities[key] = self._read_entities_in(passage_id)
+        return list(known)
+
+    def _read_entities_in(self, passage_id: str) -> tuple[Entity, ...]:
         rows = self.db.execute(
             """SELECT e.id, e.name, e.kind, p.text FROM passage_entities pe
             JOIN entities e ON e.id = pe.entity_id JOIN passages p ON p.id = pe.passage_id
@@ -362,7 +375,7 @@ class AnswerEngine:
             at = row[3].find(row[1])
             return order.get(row[2], len(order)), mentions.get(row[0], 0), at % (len(row[3]) + 1)
 
-        return [Entity(*row[:3]) for row in sorted(rows, key=key)]
+        return tuple(Entity(*row[:3]) for row in sorted(rows, key=key))
 
     def _spans(self, passage_ids: Collection[str]) -> list[Span]:
         if not passage_ids:
