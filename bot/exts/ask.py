@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
 import discord
@@ -91,13 +92,9 @@ class AskButton(
         return cls(match["question"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        cog = interaction.client.get_cog(Ask.__cog_name__)
-        if not isinstance(cog, Ask):
-            return
-        try:
-            await cog.answer_interaction(interaction, self.question, via="button")
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+        await _in_ask_cog(
+            interaction, lambda cog: cog.answer_interaction(interaction, self.question, via="button")
+        )
 
 
 class ReportButton(
@@ -132,13 +129,21 @@ class ReportButton(
         return cls(match["passage"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        cog = interaction.client.get_cog(Ask.__cog_name__)
-        if not isinstance(cog, Ask):
-            return
-        try:
-            await cog.report_answer(interaction, self.passage_id)
-        except Exception as error:
-            await report_interaction_error(interaction, error)
+        await _in_ask_cog(interaction, lambda cog: cog.report_answer(interaction, self.passage_id))
+
+
+async def _in_ask_cog(
+    interaction: discord.Interaction[Any], action: Callable[[Ask], Awaitable[None]]
+) -> None:
+    """Run a button's `action` on the loaded Ask cog; buttons outlive a cog reload, so a
+    missing cog is ignored, and an error is reported to the person who pressed."""
+    cog = interaction.client.get_cog(Ask.__cog_name__)
+    if not isinstance(cog, Ask):
+        return
+    try:
+        await action(cog)
+    except Exception as error:
+        await report_interaction_error(interaction, error)
 
 
 def follow_up_view(questions: tuple[str, ...], report: str | None = None) -> discord.ui.View:
