@@ -94,6 +94,25 @@ def test_a_file_with_front_matter_and_no_body_is_refused_and_nothing_is_stored(r
     assert rows(run.db, "SELECT count(*) FROM sources") == [(0,)]
 
 
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--id", "../outside", "Source id '../outside' must be lowercase letters"),
+        ("--title", "Line one\nline two", "The title contains line breaks"),
+        ("--outlet", "x" * 201, "The outlet is 201 characters long; the limit is 200."),
+    ],
+    ids=["id with a path", "title over two lines", "outlet too long"],
+)
+def test_metadata_that_source_edit_would_refuse_is_refused_on_add_and_nothing_is_stored(
+    run, flag: str, value: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    result = run("source", "add", str(COURIER), flag, value)
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not Path(run.db).exists(), "refused before the base was even created"
+
+
 def test_an_article_read_from_stdin_is_read_the_same_way(run) -> None:  # type: ignore[no-untyped-def]
     result = run(
         "source", "add", "-", "--reason", "pasted", stdin=COURIER.read_text(encoding="utf-8")

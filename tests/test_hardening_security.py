@@ -262,6 +262,12 @@ MAINTAINER_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
     ("fact", "revert", {"change": 1, "reason": "r"}),
     ("fact", "show", {"fact": TORTURE}),
     ("fact", "history", {}),
+    (
+        "source",
+        "add",
+        {"file": fake_payloads.Upload("talks.md", b"Baku said the talks went well.\n"), "reason": "r"},
+    ),
+    ("source", "edit", {"source": "trt-azerbaijan-russia-protests", "title": "T", "reason": "r"}),
     ("gaps", None, {}),
 ]
 MODERATOR_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
@@ -537,6 +543,12 @@ async def test_no_message_the_bot_sends_can_ping_anyone(
         ):
             await fake.reply(await fake.slash("fact", options, user=maintainer, subcommand=sub))
         await fake.reply(await fake.slash("gaps", {}, user=maintainer))
+        article = fake_payloads.Upload("pings-too.md", f"{PINGS} heard it too.".encode())
+        for sub, options in (
+            ("add", {"file": article, "reason": PINGS, "outlet": PINGS}),
+            ("edit", {"source": "pings", "title": PINGS, "reason": PINGS}),
+        ):
+            await fake.reply(await fake.slash("source", options, user=maintainer, subcommand=sub))
         await fake.reply(await fake.slash("fact", {}, subcommand="history"))  # refused
         sent = await fake.slash("summary", {"pin": True})
         last = await fake.wait_for_request(

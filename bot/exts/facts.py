@@ -1,4 +1,4 @@
-"""`/fact ...` and `/gaps`: maintainers change what the bot knows, from Discord.
+"""`/fact ...`, `/source ...` and `/gaps`: maintainers change what the bot knows, from Discord.
 
 Maintainers only, twice over. The commands declare `default_permissions(manage_guild=True)`,
 so Discord shows them only to server managers until an admin grants them to the maintainer role
@@ -20,10 +20,24 @@ from discord.ext import commands
 
 from factbot import editing
 from factbot.answering.gaps import Gap, Report, top_gaps, top_reports
-from factbot.editing import Actor, Change, FactBase, FactDraft, FactPatch, PassageView
+from factbot.editing import (
+    MAX_UPLOAD_BYTES,
+    Actor,
+    AddedArticle,
+    ArticleMeta,
+    Change,
+    FactBase,
+    FactDraft,
+    FactPatch,
+    PassageView,
+    SourcePatch,
+    UploadedArticle,
+    require_maintainer,
+)
 
 from .. import render
 from ..app import FactBot
+from ..attachments import read_attachment
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +47,8 @@ HISTORY_SHOWN = 10
 GAPS_SHOWN = 15
 QUOTE_OPTION = app_commands.Range[str, 1, 2000]
 REASON_OPTION = app_commands.Range[str, 1, 1000]
+NAME_OPTION = app_commands.Range[str, 1, 200]
+SOURCE_FIELDS_SHOWN = ("outlet", "title", "published", "author", "url")
 
 
 def actor_for(interaction: discord.Interaction[Any], maintainer_role: str) -> Actor:
@@ -53,6 +69,30 @@ def change_text(change: Change) -> str:
     """A change as a private message: what happened, and how to undo it."""
     body = "\n".join(render.escape(line) for line in change.describe())
     return render.content(f"{body}\nUndo with `/fact revert change:{change.id}`.")
+
+
+def added_text(added: AddedArticle) -> str:
+    """An article added from Discord: its id, how many passages, what is known about it.
+
+    The id goes in a code span unescaped: ids are only lowercase letters, digits, `.`, `_` and
+    `-`, and a backslash there would show.
+    """
+    if added.change is None:
+        return render.content(
+            f"This text is already stored as source `{added.source_id}`; nothing changed."
+        )
+    state = added.change.after or {}
+    known = [
+        f"{name}: {render.escape(str(state[name]))}"
+        for name in SOURCE_FIELDS_SHOWN
+        if state.get(name)
+    ]
+    lines = [
+        f"Added source `{added.source_id}` with {added.passages} passages.",
+        "\n".join(known) or "No metadata yet: fill it in with `/source edit`.",
+        f"Undo with `/fact revert change:{added.change.id}`.",
+    ]
+    return render.content("\n".join(lines))
 
 
 def passage_embed(view: PassageView, changes: Sequence[Change]) -> discord.Embed:
@@ -142,6 +182,9 @@ class MaintainerCog(commands.Cog):
         return actor_for(interaction, self.bot.settings.maintainer_role)
 
     async def reply(self, interaction: discord.Interaction[Any], text: str) -> None:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def changed(
@@ -334,6 +377,102 @@ class Facts(
         await self.reply(interaction, history_text(await self.bot.run_blocking(read)))
 
 
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Sources(
+    MaintainerCog,
+    commands.GroupCog,
+    group_name="source",
+    group_description="Maintainers: add and correct the articles I quote.",
+):
+    """The `/source` group: the same core calls as `factbot source add` and `source edit`."""
+
+    @app_commands.command(
+        name="add", description="Add an article from an attached .md or .txt file."
+    )
+    @app_commands.describe(
+        file="The article: plain text or Markdown, knowledge/sources front matter allowed",
+        reason="Why (kept in the history)",
+        outlet="Name of the outlet (overrides the file's front matter)",
+        title="Headline",
+        url="Address of the article (http:// or https://)",
+        published="Publication date, YYYY-MM-DD",
+        author="Byline",
+        source_id="Source id (default: the front matter's, else the file name)",
+    )
+    @app_commands.rename(source_id="id")
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        reason: REASON_OPTION,
+        outlet: NAME_OPTION | None = None,
+        title: NAME_OPTION | None = None,
+        url: NAME_OPTION | None = None,
+        published: NAME_OPTION | None = None,
+        author: NAME_OPTION | None = None,
+        source_id: NAME_OPTION | None = None,
+    ) -> None:
+        actor = self.actor(interaction)
+        require_maintainer(actor)  # before anything is downloaded
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        http = self.bot.http
+        data = await read_attachment(
+            file, MAX_UPLOAD_BYTES, proxy=http.proxy, proxy_auth=http.proxy_auth
+        )
+        upload = UploadedArticle(file.filename, data)
+        meta = ArticleMeta(source_id, outlet, title, url, published, author)
+        db_path = self.bot.engine.db_path
+        [added] = await self.bot.run_blocking(
+            lambda: editing.add_articles(db_path, actor, [upload], meta, reason)
+        )
+        if added.change is not None:
+            log.info(
+                "interaction=%s change=%s action=source.add target=source:%s passages=%d",
+                interaction.id,
+                added.change.id,
+                added.source_id,
+                added.passages,
+            )
+        await self.reply(interaction, added_text(added))
+
+    @app_commands.command(
+        name="edit", description="Fill in or correct a source's title, address, date or author."
+    )
+    @app_commands.describe(
+        source="Source id, from /sources",
+        reason="Why (kept in the history)",
+        title="Headline (a single - to clear)",
+        url="Address of the article (a single - to clear)",
+        published="Publication date, YYYY-MM-DD (a single - to clear)",
+        author="Byline (a single - to clear)",
+        outlet="Name of the outlet (a single - to clear)",
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction[Any],
+        source: str,
+        reason: REASON_OPTION,
+        title: NAME_OPTION | None = None,
+        url: NAME_OPTION | None = None,
+        published: NAME_OPTION | None = None,
+        author: NAME_OPTION | None = None,
+        outlet: NAME_OPTION | None = None,
+    ) -> None:
+        patch = SourcePatch(
+            outlet=_cleared(outlet),
+            title=_cleared(title),
+            url=_cleared(url),
+            published=_cleared(published),
+            author=_cleared(author),
+        )
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.edit_source(self.base(), actor, source, patch, reason)
+        )
+        await self.changed(interaction, change)
+
+
 class Gaps(MaintainerCog):
     """`/gaps`: what people asked that the sources do not answer, for maintainers to fill."""
 
@@ -366,4 +505,5 @@ async def setup(bot: commands.Bot) -> None:
     factbot = cast(FactBot, bot)
     shared = SharedBase(factbot)
     await bot.add_cog(Facts(factbot, shared))
+    await bot.add_cog(Sources(factbot, shared))
     await bot.add_cog(Gaps(factbot, shared))

@@ -23,7 +23,8 @@ Writing a test::
 What a test can do as a user: `slash(name, options, user=, channel_id=, dm=, subcommand=)`,
 `click(message, custom_id)`, `post_message(text, mention_bot=, dm=, channel_id=, ...)`,
 `make_user(name, roles=)`, `add_role(name)` (before the bot starts), `disconnect()` then
-`wait_resumed()`. What it can read: `requests` (every `CapturedRequest`: method, path, query,
+`wait_resumed()`. A file option is a `payloads.Upload(filename, data, size=)`: the fake serves it
+from its CDN route and records each fetch in `downloads` (bytes sent, whether it finished). What it can read: `requests` (every `CapturedRequest`: method, path, query,
 json, at), `wait_for_request(predicate)`, `callback(sent)`, `reply(sent)`, `channel_reply(message)`,
 `stored_message(request)` (the message as Discord would return it, e.g. to click its buttons),
 `identifies`, `resumes`, `commands` (what the bot synced, by guild id or None for global).

@@ -28,6 +28,7 @@ from .payloads import JSON
 HEARTBEAT_INTERVAL_MS = 41_250
 DEFAULT_TIMEOUT = 5.0
 DEFERRED_TYPES = {5, 6}
+CDN_CHUNK = 64 * 1024
 RequestPredicate = Callable[["CapturedRequest"], bool]
 Handler = Callable[["CapturedRequest", re.Match[str]], Awaitable[web.Response]]
 
@@ -65,6 +66,15 @@ class SentInteraction:
     sent_at: float = 0.0
     acknowledged: bool = False
     original_message_id: int | None = None
+
+
+@dataclass
+class Download:
+    """One request for an attached file; `sent` counts the bytes written before the bot hung up."""
+
+    attachment_id: int
+    sent: int = 0
+    finished: bool = False
 
 
 @dataclass
@@ -113,6 +123,8 @@ class FakeDiscord:
         self.identifies: list[JSON] = []
         self.resumes: list[JSON] = []
         self.dm_channels: dict[int, int] = {}
+        self.uploads: dict[int, p.Upload] = {}
+        self.downloads: list[Download] = []
         self._waiters: list[tuple[RequestPredicate, asyncio.Future[CapturedRequest]]] = []
         self._resumed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -125,6 +137,7 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -357,11 +370,26 @@ class FakeDiscord:
         guild_id = None if dm else self.guild_id
         command_id = self._command_id(name)
         scope = self.guild_id if guild_id in self.commands else None
+        resolved = self._resolve_uploads(options or {})
         if subcommand is None:
-            data = p.slash_data(command_id, name, options or {}, scope)
+            data = p.slash_data(command_id, name, options or {}, scope, resolved)
         else:
-            data = p.subcommand_data(command_id, name, subcommand, options or {}, scope)
+            data = p.subcommand_data(command_id, name, subcommand, options or {}, scope, resolved)
         return await self._interact(2, data, user=user, channel_id=channel_id, dm=dm)
+
+    def _resolve_uploads(self, options: dict[str, Any]) -> JSON | None:
+        """Files given as `p.Upload` options: served from the fake's CDN, listed in `resolved`."""
+        uploads = [value for value in options.values() if isinstance(value, p.Upload)]
+        for upload in uploads:
+            self.uploads[upload.id] = upload
+        if not uploads:
+            return None
+        base = f"http://127.0.0.1:{self._port}/attachments"
+        return {
+            "attachments": {
+                str(u.id): p.attachment(u, f"{base}/{u.id}/{u.filename}") for u in uploads
+            }
+        }
 
     async def click(
         self, message: JSON, custom_id: str, *, user: JSON | None = None
@@ -511,6 +539,30 @@ class FakeDiscord:
             if stored.get("_request") is captured:
                 return {k: v for k, v in stored.items() if k != "_request"}
         raise LookupError(f"no message was created by {captured.method} {captured.path}")
+
+    # ----- the CDN ---------------------------------------------------------------------------
+
+    async def _attachment(self, request: web.Request) -> web.StreamResponse:
+        """An attached file, streamed without a length (as a chunked CDN reply may be), so only
+        the reader's own limit stops a file larger than its announced size."""
+        upload = self.uploads.get(int(request.match_info["id"]))
+        if upload is None:
+            return web.Response(status=404)
+        download = Download(upload.id)
+        self.downloads.append(download)
+        response = web.StreamResponse(headers={"Content-Type": upload.content_type})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        try:
+            for start in range(0, len(upload.data), CDN_CHUNK):
+                chunk = upload.data[start : start + CDN_CHUNK]
+                await response.write(chunk)
+                download.sent += len(chunk)
+            await response.write_eof()
+            download.finished = True
+        except (ConnectionError, RuntimeError):
+            pass  # the reader hung up: what `sent` says is all it could have read
+        return response
 
     # ----- REST ------------------------------------------------------------------------------
 

@@ -55,6 +55,7 @@ from factbot.editing.views import (
     require_known,
     source_text,
 )
+from factbot.index.ingest import MAX_UPLOAD_BYTES, ArticleMeta, UploadedArticle
 from factbot.models import Actor, require_maintainer
 from factbot.store.history import Change, get_change, record_change
 
@@ -64,8 +65,10 @@ __all__ = [
     "MAX_PASTED_SOURCE_BYTES",
     "MAX_QUOTE_CHARS",
     "MAX_REASON_CHARS",
+    "MAX_UPLOAD_BYTES",
     "Actor",
     "AddedArticle",
+    "ArticleMeta",
     "Change",
     "FactBase",
     "FactDraft",
@@ -74,6 +77,7 @@ __all__ = [
     "SourceDraft",
     "SourcePatch",
     "SourceView",
+    "UploadedArticle",
     "add_aliases",
     "add_articles",
     "add_fact",

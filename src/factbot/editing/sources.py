@@ -20,8 +20,10 @@ from factbot.editing.checks import (
 )
 from factbot.errors import InputError, KnowledgeError
 from factbot.index.ingest import (
+    Article,
     ArticleMeta,
     IngestReport,
+    article_path,
     ingest_paths,
     passage_texts,
     slug,
@@ -31,7 +33,7 @@ from factbot.index.meaning import encode_ahead
 from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.knowledge.files import SOURCE_FIELDS, read_source
 from factbot.knowledge.render import render_source_document
-from factbot.models import Actor, Source, require_maintainer
+from factbot.models import ID_PATTERN, ID_RULE, Actor, Source, require_maintainer
 from factbot.store.database import get_source_text
 from factbot.store.history import Change, record_change
 from factbot.store.writer import FactBase
@@ -163,16 +165,23 @@ class AddedArticle:
 
 
 def add_articles(
-    db_path: Path, actor: Actor, paths: Sequence[Path], meta: ArticleMeta, reason: str | None = None
+    db_path: Path,
+    actor: Actor,
+    paths: Sequence[Article],
+    meta: ArticleMeta,
+    reason: str | None = None,
 ) -> list[AddedArticle]:
     """Add article files (all or none), each with its front matter's metadata under the
     command line's, each recorded in the history as a `source.add` that `revert` undoes.
 
-    The one way the CLI adds an article (`factbot ingest`, and its other name `factbot source
-    add`); it also starts a base from nothing when `db_path` does not exist, as `ingest` has.
+    The one way a front end adds an article: the CLI (`factbot ingest`, and its other name
+    `factbot source add`) with paths, the bot (`/source add`) with the attachment's bytes as an
+    `UploadedArticle`. It also starts a base from nothing when `db_path` does not exist, as
+    `ingest` has.
     """
     require_maintainer(actor)
     why = clean_reason(reason) if reason else "added with `factbot ingest`"
+    meta = clean_meta(meta)
     changes: dict[str, Change] = {}
 
     def record(db: sqlite_utils.Database, report: IngestReport) -> None:
@@ -182,9 +191,29 @@ def add_articles(
 
     reports = ingest_paths(db_path, paths, meta=meta, record=record)
     return [
-        AddedArticle(path, r.source_id, r.passages, changes.get(r.source_id))
+        AddedArticle(article_path(path), r.source_id, r.passages, changes.get(r.source_id))
         for path, r in zip(paths, reports, strict=True)
     ]
+
+
+def clean_meta(meta: ArticleMeta) -> ArticleMeta:
+    """The metadata as `source edit` would accept it: one line each, UTF-8, within limits.
+
+    Checked here, not by the front end, because a Discord option can carry what a shell cannot
+    (a lone surrogate from JSON, a line break), and each would otherwise fail deep in the write;
+    an id such as `../x` would otherwise be stored and name a file outside the folder on export.
+    """
+    fields = {
+        name: clean_text(
+            name.replace("_", " "), getattr(meta, name), MAX_NAME_CHARS, one_line=True
+        )
+        for name in SOURCE_FIELDS
+        if name != "id"
+    }
+    source_id = clean_text("source id", meta.source_id, MAX_ID_CHARS, one_line=True)
+    if source_id is not None and not ID_PATTERN.match(source_id):
+        raise InputError(f"Source id {source_id!r} must be {ID_RULE}.")
+    return ArticleMeta(source_id=source_id, **fields)
 
 
 EDITABLE_SOURCE_FIELDS = ("outlet", "title", "url", "published", "author", "photo_credit")

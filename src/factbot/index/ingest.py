@@ -37,6 +37,11 @@ MAX_DOCUMENT_CHARS = 2_000_000
 # The most bytes a text of MAX_DOCUMENT_CHARS can take in UTF-8 (with a byte-order mark): a file
 # over it is too long whatever it holds, so no more than this is ever read.
 MAX_DOCUMENT_BYTES = 4 * MAX_DOCUMENT_CHARS + 3
+# An article sent as bytes (a Discord attachment) is downloaded and indexed by the running bot
+# while it answers others. A 5,000-word long read is about 30 kB, so this is a dozen of them;
+# longer documents go through `factbot ingest` on the host.
+MAX_UPLOAD_BYTES = 512_000
+UPLOAD_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -193,10 +198,36 @@ class ArticleMeta:
     photo_credit: str | None = None
 
 
-def read_document(path: Path) -> SourceDocument:
+@dataclass(frozen=True)
+class UploadedArticle:
+    """An article received as bytes, not named by a path: a file attached in Discord.
+
+    It is read exactly as a file is (front matter, UTF-8, sentences), under its own size limit
+    and only as plain text or Markdown, since nobody on the host chose it.
+    """
+
+    name: str
+    data: bytes
+
+    @property
+    def path(self) -> Path:
+        """The file name alone, for messages and the default id: never a folder to write in."""
+        return Path(Path(self.name.replace("\\", "/")).name or "article.md")
+
+
+Article = Path | UploadedArticle
+
+
+def article_path(article: Article) -> Path:
+    """The name an article goes by in messages: its path, or an upload's file name."""
+    return article.path if isinstance(article, UploadedArticle) else article
+
+
+def read_document(article: Article) -> SourceDocument:
     """An article file as metadata and body: its `knowledge/sources` front matter, if any, is
     read, never indexed; a file with front matter and no body is refused, as `build` does."""
-    text = read_article(path)
+    path = article_path(article)
+    text = read_upload(article) if isinstance(article, UploadedArticle) else read_article(path)
     try:
         document = parse_source(text, path, default_id=slug(path.stem))
     except KnowledgeError as error:
@@ -232,7 +263,7 @@ def article_source(document: SourceDocument, given: ArticleMeta) -> Source:
 
 def ingest_file(
     db: sqlite_utils.Database,
-    path: Path,
+    path: Article,
     outlet: str | None = None,
     url: str | None = None,
     published: str | None = None,
@@ -270,11 +301,29 @@ def read_article(path: Path) -> str:
         raw = read_regular_file(path, MAX_DOCUMENT_BYTES)
     except FileRefused as refused:
         raise InputError(f"{path} {refused.reason}.") from None
-    text = decode_article(raw, str(path))
+    return article_text(raw, str(path))
+
+
+def read_upload(upload: UploadedArticle) -> str:
+    """UTF-8 text of an uploaded article, refused clearly unless a small plain-text or Markdown file."""
+    name = upload.path
+    if name.suffix.lower() not in UPLOAD_SUFFIXES:
+        kinds = ", ".join(UPLOAD_SUFFIXES)
+        raise InputError(f"{name} is not an article file; attach plain text or Markdown ({kinds}).")
+    if len(upload.data) > MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"{name} is over {MAX_UPLOAD_BYTES:,} bytes; add longer documents with `factbot ingest`."
+        )
+    return article_text(upload.data, str(name))
+
+
+def article_text(raw: bytes, name: str) -> str:
+    """An article's bytes as text, refused, naming `name`, if binary, not UTF-8, too long or empty."""
+    text = decode_article(raw, name)
     if len(text) > MAX_DOCUMENT_CHARS:
-        raise InputError(f"{path} is over {MAX_DOCUMENT_CHARS:,} characters.")
+        raise InputError(f"{name} is over {MAX_DOCUMENT_CHARS:,} characters.")
     if not segment(text):
-        raise InputError(f"{path} has no sentences to quote.")
+        raise InputError(f"{name} has no sentences to quote.")
     return text
 
 
@@ -303,14 +352,15 @@ def passage_texts(text: str) -> list[str]:
 
 def ingest_paths(
     db_path: Path,
-    paths: Sequence[Path],
+    paths: Sequence[Article],
     outlet: str | None = None,
     url: str | None = None,
     published: str | None = None,
     meta: ArticleMeta | None = None,
     record: Callable[[sqlite_utils.Database, IngestReport], None] | None = None,
 ) -> list[IngestReport]:
-    """Ingest files into the fact base at `db_path` (created if missing) in one transaction.
+    """Ingest files (or uploads) into the fact base at `db_path` (created if missing) in one
+    transaction.
 
     Either every file is added and every quote verified, or nothing changes. `record` is called
     in the transaction for each source added (the history's entry for it).
