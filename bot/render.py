@@ -42,6 +42,7 @@ ABSTAINED_COLOUR = discord.Colour.light_grey()
 INFO_COLOUR = discord.Colour.blurple()
 ELLIPSIS = "…"
 _TRAILING_BACKSLASHES = re.compile(r"(\\+)$")
+_BRACKETS = re.compile(r"([\[\]])")
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,15 @@ def escape_text(text: str) -> str:
 
     discord.py's `escape_markdown` leaves `[label](url)` alone when the label spans lines or
     the brackets do not pair up the way its pattern expects, and Discord renders such a masked
-    link anyway: a quote or a question could then show a harmless label over any address. Every
-    bracket that is not already escaped is escaped here, so no link can be formed from text.
+    link anyway: a quote or a question could then show a harmless label over any address. When
+    the brackets do pair up on one line it puts one backslash in front and leaves the bold,
+    spoilers and code inside live. So the text is escaped between its brackets, never across
+    them, and then every bracket not already escaped (a URL, which `escape_markdown` keeps as
+    it is, may end in a backslash) is escaped here: no link can be formed from text.
     """
-    escaped = escape_markdown(text)
+    escaped = "".join(
+        piece if piece in ("[", "]") else escape_markdown(piece) for piece in _BRACKETS.split(text)
+    )
     out: list[str] = []
     index = 0
     while index < len(escaped):

@@ -70,6 +70,40 @@ print(f"done {stopping}", flush=True)
 """
 
 
+# argv: STATEMENT TAG FACTBOT-ARGS... Runs the real `factbot` CLI (the same `main` as the console
+# script) with FACTBOT-ARGS, every SQLite connection it opens traced: when one of them, inside a
+# transaction, is about to run the first SQL statement that starts with STATEMENT, it prints
+# "inside TAG" and waits to be killed. With STATEMENT "EXIT" it instead prints "finished TAG" once
+# the command has returned, before the process exits. Either way the kill lands where it is meant
+# to, however slow the machine.
+CLI_STOPS_INSIDE = """
+import sqlite3, sys, time
+statement, tag = sys.argv[1], sys.argv[2]
+sys.argv = ["factbot", *sys.argv[3:]]
+connect = sqlite3.connect
+
+def traced_connect(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+
+    def stop_at(sql):
+        if sql.lstrip().startswith(statement) and conn.in_transaction:
+            print(f"inside {tag}", flush=True)
+            time.sleep(600)
+
+    conn.set_trace_callback(stop_at)
+    return conn
+
+sqlite3.connect = traced_connect
+from factbot.cli import main
+try:
+    main()
+finally:
+    if statement == "EXIT":
+        print(f"finished {tag}", flush=True)
+        time.sleep(600)
+"""
+
+
 # Where, inside the transaction of an article being added, a STOPS_INSIDE worker stops to be
 # killed: with its source row written and no passage yet; with every row but the history's; and
 # with everything written, just before COMMIT.

@@ -4,18 +4,22 @@ where one conversation is one person in one channel, thread or DM."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from discord.utils import escape_markdown
-from fakes import CapturedRequest, FakeDiscord
+from fakes import CapturedRequest, FakeDiscord, start_bot
 
 from factbot.answering.answers import AnswerEngine
 from factbot.answering.conversation import ConversationMemory, Conversations
+from factbot.settings import Settings
 
 HEAD = "Who is the head of Sputnik Azerbaijan?"
 DIED = "who died in custody in Yekaterinburg?"
@@ -123,6 +127,56 @@ def test_context_is_forgotten_after_a_few_minutes(shared_db: Path) -> None:
     late = conversations.ask("me", "who are they?")
 
     assert late.clarification and not late.answered
+
+
+def test_chat_does_not_resolve_a_follow_up_outside_the_window_set_in_the_environment(
+    shared_db: Path,
+) -> None:
+    window = 1.0
+    console = subprocess.Popen(
+        [sys.executable, "-m", "factbot", "--db", str(shared_db), "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "FACTBOT_LOG_LEVEL": "WARNING",
+            "FACTBOT_FOLLOW_UP_SECONDS": str(window),
+            "PYTHONUNBUFFERED": "1",
+        },
+    )
+    assert console.stdin is not None and console.stdout is not None
+    try:
+        console.stdin.write(HEAD + "\n")
+        console.stdin.flush()
+        first = ""
+        while KARTAVYKH not in first:
+            line = console.stdout.readline()
+            assert line, "chat ended before answering the first question"
+            first += line
+        time.sleep(window + 0.5)
+        late, errors = console.communicate("who are they?\n\n", timeout=120)
+    finally:
+        console.kill()
+        console.wait()
+    assert console.returncode == 0, errors
+    assert WHO_DO_YOU_MEAN in late
+    assert "Taken as" not in late
+
+
+async def test_discord_does_not_resolve_a_follow_up_outside_the_configured_window(
+    fake_discord: FakeDiscord, bot_settings: Settings
+) -> None:
+    window = 1.0
+    async with start_bot(fake_discord, replace(bot_settings, follow_up_seconds=window)):
+        first = await ask(fake_discord, HEAD)
+        await asyncio.sleep(window + 0.5)
+        late = await ask(fake_discord, "who are they?")
+
+    assert escape_markdown(KARTAVYKH) in first["description"]
+    assert late["description"].startswith(WHO_DO_YOU_MEAN)
+    assert "Taken as" not in late.get("footer", {}).get("text", "")
 
 
 def test_a_question_with_words_of_its_own_is_not_read_as_a_follow_up(shared_db: Path) -> None:

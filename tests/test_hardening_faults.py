@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from edit_workers import CLI_STOPS_INSIDE, STOPS
 from fakes import CapturedRequest, FakeDiscord, SentInteraction, start_bot
 
 from bot.errors import DATABASE_FAILURE
@@ -505,33 +506,39 @@ async def test_a_session_discord_forgot_is_replaced_by_a_new_one_and_answering_g
 def big_article(number: int) -> str:
     sentences = [
         f"Minister number {n} visited the city of Gyumri on day {n} of report {number} and said talks went well."
-        for n in range(400)
+        for n in range(120)
     ]
     return f"# Report {number}\n\n" + "\n".join(sentences) + "\n"
 
 
-def source_add(db: Path, folder: Path, number: int) -> subprocess.Popen[str]:
+def source_add(
+    db: Path, folder: Path, number: int, *, stop: str | None = None
+) -> subprocess.Popen[str]:
+    """`factbot source add` of a fresh article as a real process.
+
+    With `stop`, the CLI runs under CLI_STOPS_INSIDE: it prints "inside N" from inside its
+    transaction when about to run that statement (or "finished N" with "EXIT") and waits there.
+    """
     article = folder / f"report-{number}.md"
     article.write_text(big_article(number), encoding="utf-8")
     env = {**os.environ, "FACTBOT_KNOWLEDGE_DIR": str(REPO_ROOT / "knowledge")}
-    return subprocess.Popen(
-        [
-            *FACTBOT,
-            "--db",
-            str(db),
-            "source",
-            "add",
-            str(article),
-            "--id",
-            f"report-{number}",
-            "--reason",
-            f"kill test {number}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    env.pop("DISCORD_TOKEN", None)
+    arguments = [
+        "--db",
+        str(db),
+        "source",
+        "add",
+        str(article),
+        "--id",
+        f"report-{number}",
+        "--reason",
+        f"kill test {number}",
+    ]
+    command = [*FACTBOT, *arguments]
+    if stop is not None:
+        command = [sys.executable, "-c", CLI_STOPS_INSIDE, stop, str(number), *arguments]
+    with (folder / f"report-{number}.stderr").open("w") as stderr:
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
 
 
 def state_of(db: Path, number: int) -> tuple[bool, int, int]:
@@ -551,35 +558,54 @@ def state_of(db: Path, number: int) -> tuple[bool, int, int]:
         conn.close()
 
 
+def kill_on_signal(process: subprocess.Popen[str], signal_line: str, stderr: Path) -> None:
+    """Wait for the line a CLI_STOPS_INSIDE process prints where it stops, then kill -9 it."""
+    assert process.stdout is not None
+    try:
+        for line in process.stdout:
+            if line.strip() == signal_line:
+                break
+        else:
+            process.wait(timeout=60)
+            pytest.fail(f"the CLI never printed {signal_line!r}: {stderr.read_text()}")
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+        process.stdout.close()
+
+
 @pytest.mark.slow
 def test_kill_9_during_a_cli_edit_leaves_the_edit_wholly_there_or_wholly_absent(
     built_db: Path, tmp_path: Path
 ) -> None:
-    started = time.perf_counter()
-    assert source_add(built_db, tmp_path, 0).wait(timeout=60) == 0
-    whole = time.perf_counter() - started
-    assert state_of(built_db, 0)[0]
+    """The real `factbot source add`, killed on its own signal: from inside its transaction (at
+    the first passage, at the history row, just before COMMIT) the change must be wholly absent;
+    after the command returned, wholly there. No timing, so it holds on a loaded machine, and a
+    change committed early (before its history row, say) leaves half of it and fails here."""
+    whole = source_add(built_db, tmp_path, 0)
+    assert whole.wait(timeout=120) == 0, (tmp_path / "report-0.stderr").read_text()
+    assert whole.stdout is not None
+    whole.stdout.close()
+    there, passages, recorded = state_of(built_db, 0)
+    assert there and passages == recorded > 0
 
-    outcomes = []
-    for number, share in enumerate((0.45, 0.6, 0.7, 0.8, 0.9, 0.97), start=1):
-        process = source_add(built_db, tmp_path, number)
-        time.sleep(whole * share)
-        process.kill()
-        process.wait()
-        there, passages, recorded = state_of(built_db, number)
-        if there:
-            assert passages == recorded > 0, (
-                "a source is stored only with all its passages and its history"
-            )
-        else:
-            assert passages == 0 and recorded == -1, "nothing of an interrupted change is left"
-        outcomes.append(there)
+    for number, statement in enumerate(STOPS, start=1):
+        process = source_add(built_db, tmp_path, number, stop=statement)
+        kill_on_signal(process, f"inside {number}", tmp_path / f"report-{number}.stderr")
+        assert state_of(built_db, number) == (False, 0, -1), (
+            f"a change killed inside its transaction, at {statement!r}, left part of itself"
+        )
         assert integrity(built_db) == "ok"
+
+    finished = len(STOPS) + 1
+    process = source_add(built_db, tmp_path, finished, stop="EXIT")
+    kill_on_signal(process, f"finished {finished}", tmp_path / f"report-{finished}.stderr")
+    there, passages, recorded = state_of(built_db, finished)
+    assert there and passages == recorded > 0, "a change whose command returned is there whole"
+    assert integrity(built_db) == "ok"
 
     after = factbot(built_db, "fact", "retire", TORTURE, "--reason", "after the kills")
     assert after.returncode == 0, after.stderr
-    print(f"kill -9 outcomes (edit there?): {outcomes}, uninterrupted run {whole:.2f}s")
-    assert False in outcomes, "no kill landed before the commit; the timings are off"
 
 
 EDITOR = """

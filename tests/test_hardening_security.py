@@ -626,6 +626,41 @@ def test_masked_links_in_quotes_attributions_and_questions_are_shown_as_text(tex
     assert unescaped_links(render.render_answer(abstained).embed.to_dict()["description"]) == 0
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[**bold** _it_ ~~gone~~ ||spoiler|| `code`](x)",
+        "Outlet |_*`~ [a]: b](https://x.example)",
+    ],
+    ids=["inside-brackets-and-parentheses", "bracket-in-name-paired-with-title"],
+)
+def test_markdown_between_a_bracket_and_a_parenthesis_is_escaped_too(text: str) -> None:
+    """discord.py's `escape_markdown` passes a one-line `[...](...)` through with only one
+    backslash in front, so the bold, spoilers and code inside it stayed live (found by
+    `bench/fuzz.py --examples 3000`, a source's name joined to its title)."""
+    from bot import render
+    from factbot.answering.answers import Answer
+    from factbot.models import Source
+
+    source = Source(id="s", outlet=text, title=text, url=None)
+    answer = Answer(
+        question=text,
+        answered=True,
+        quote=text,
+        attribution=text,
+        source=source,
+        confidence=0.9,
+        passage_id="p",
+    )
+    embed = render.render_answer(answer).embed.to_dict()
+    [source_field] = [f for f in embed["fields"] if f["name"] == "Source"]
+    for rendered in (embed["title"], embed["description"], source_field["value"]):
+        assert unescaped_markup(rendered) == [], rendered
+        assert unescaped_links(rendered) == 0, rendered
+    assert shown(source_field["value"]) == f"{text}: {text}"
+    assert shown(render.escape_text(text)) == text
+
+
 def test_markdown_in_questions_quotes_and_sources_cannot_change_the_layout(
     tmp_path: Path, record_property: pytest.RecordProperty
 ) -> None:

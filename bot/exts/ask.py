@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answering.answers import Answer, AnswerEngine
-from factbot.answering.conversation import Conversations, respond
+from factbot.answering.conversation import ConversationMemory, Conversations, respond
 from factbot.answering.gaps import GapPolicy, GapRecorder
 
 from .. import render
@@ -167,7 +167,9 @@ class Ask(commands.Cog):
         )
         self.defer_after = DEFER_AFTER_SECONDS
         self.gaps = GapRecorder(bot.engine.db_path, GapPolicy.from_settings(bot.settings))
-        self.conversations = Conversations(bot.engine)
+        self.conversations = Conversations(
+            bot.engine, ConversationMemory(ttl=bot.settings.follow_up_seconds)
+        )
         self.report_cooldown = UserCooldown(REPORTS_PER_MINUTE, 60.0)
 
     async def cog_load(self) -> None:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from factbot.answering.answers import AnswerEngine, format_text, unanswerable_json
-from factbot.answering.conversation import Conversations, respond
+from factbot.answering.conversation import ConversationMemory, Conversations, respond
 from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps, top_reports
 from factbot.briefing.render import FORMATS, render
 from factbot.briefing.summary import LENGTHS, build_summary, parse_since
@@ -343,7 +343,9 @@ def chat(context: Context) -> None:
     """Ask questions interactively; an empty line or Ctrl-D quits. Follow-ups ("who are they?",
     "tell me more") are read against the previous question for a few minutes."""
     with user_errors():
-        conversation = Conversations(context.engine())
+        conversation = Conversations(
+            context.engine(), ConversationMemory(ttl=context.settings.follow_up_seconds)
+        )
     click.echo("Ask about the story (empty line to quit).")
     while True:
         try:

@@ -24,6 +24,12 @@ from factbot.errors import InputError
 # Sputnik employees released", "what was the cause of death").
 DEFAULT_MIN_CONFIDENCE = 0.41
 
+# How long a conversation's last question is kept to read a follow-up ("who are they?") against:
+# long enough for a reply to be read and a next question typed, short enough that a question
+# asked later in the same channel is not taken as leaning on an old one.
+DEFAULT_FOLLOW_UP_SECONDS = 300.0
+MAX_FOLLOW_UP_SECONDS = 86_400.0
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_ROOT.parent.parent
 
@@ -52,6 +58,7 @@ class Settings:
     moderator_role: str | None = None
     ask_cooldown_seconds: float = 10.0
     ask_cooldown_rate: int = 3
+    follow_up_seconds: float = DEFAULT_FOLLOW_UP_SECONDS
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     gaps_store_questions: bool = True
@@ -99,6 +106,13 @@ def load_settings(
         moderator_role=get("FACTBOT_MODERATOR_ROLE"),
         ask_cooldown_seconds=_float(get, "FACTBOT_ASK_COOLDOWN_SECONDS", 10.0, 0.0, 3600.0),
         ask_cooldown_rate=_int(get, "FACTBOT_ASK_COOLDOWN_RATE", minimum=1) or 3,
+        follow_up_seconds=_float(
+            get,
+            "FACTBOT_FOLLOW_UP_SECONDS",
+            DEFAULT_FOLLOW_UP_SECONDS,
+            1.0,
+            MAX_FOLLOW_UP_SECONDS,
+        ),
         shard_count=shard_count,
         shard_ids=shard_ids,
         gaps_store_questions=_bool(get, "FACTBOT_GAPS_STORE_QUESTIONS", True),

@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from factbot.answering.answers import Answer, AnswerEngine, clean_question
 from factbot.language.text import words
 from factbot.models import Entity
+from factbot.settings import DEFAULT_FOLLOW_UP_SECONDS
 
-FOLLOW_UP_SECONDS = 300.0
 MAX_CONVERSATIONS = 10_000
 MORE_LIMIT = 2
 
@@ -114,13 +114,16 @@ class Turn:
 class ConversationMemory:
     """The last turn of each conversation, forgotten after `ttl` seconds; safe across threads.
 
+    Front ends pass `ttl` from their settings (FACTBOT_FOLLOW_UP_SECONDS); this module never
+    reads the environment.
+
     Bounded: past `limit` conversations the longest idle is dropped, so a busy server cannot
     grow it without end.
     """
 
     def __init__(
         self,
-        ttl: float = FOLLOW_UP_SECONDS,
+        ttl: float = DEFAULT_FOLLOW_UP_SECONDS,
         limit: int = MAX_CONVERSATIONS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
