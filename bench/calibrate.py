@@ -180,7 +180,11 @@ def encoded_share(items: Sequence[Item], ranker: Ranker) -> float:
 
 
 def fit_rank(
-    items: Sequence[Item], start: dict[str, float], epochs: int = 300, scale: float = 12.0
+    items: Sequence[Item],
+    start: dict[str, float],
+    epochs: int = 300,
+    scale: float = 12.0,
+    strict_anchor: bool = True,
 ) -> dict[str, float]:
     """Listwise training: softmax over each question's candidates, maximise the right ones' share.
 
@@ -212,8 +216,12 @@ def fit_rank(
         v = 0.999 * v + 0.001 * grad * grad
         w -= rate * (m / (1 - 0.9**epoch)) / (np.sqrt(v / (1 - 0.999**epoch)) + 1e-8)
     coverage = w[names.index("coverage")]
-    if coverage <= 0:
+    if coverage <= 0 and strict_anchor:
         raise SystemExit("the fit gave coverage a weight <= 0: check the features")
+    if coverage <= 0:
+        # An experiment's new feature made coverage redundant: keep the scale by the weights'
+        # total size instead (about eight times coverage's share in the shipped weights).
+        coverage = float(np.abs(w).sum()) / 8.0
     learnt = {n: round(float(x / coverage), 3) for n, x in zip(names, w, strict=True)}
     return learnt
 
