@@ -93,6 +93,29 @@ def test_names_are_found_with_their_kind() -> None:
     assert found["Oslo"].kind == "place"
 
 
+DATED_ARTICLE = """\
+On Sunday the Harbour Authority closed the northern pier.
+Talks with the dockers' union resumed on Friday, officials said.
+On 3 March Valmora summoned the envoy of Ostrelia.
+The ferry service has been suspended since June, and Monday brought no change.
+The Sunday Courier reported that singer May Holloway cancelled her concert in Valmora.
+"""
+
+
+def test_weekdays_and_months_are_not_names_on_their_own() -> None:
+    found = {e.name for e in find_entities(DATED_ARTICLE, segment(DATED_ARTICLE))}
+
+    assert not found & {"Sunday", "Friday", "March", "June", "Monday"}
+    assert {"Harbour Authority", "Valmora", "Ostrelia"} <= found
+    assert not any(name.split()[0] in {"Sunday", "March"} for name in found - {"Sunday Courier"})
+
+
+def test_a_weekday_or_month_inside_a_name_stays_in_it() -> None:
+    found = {e.name for e in find_entities(DATED_ARTICLE, segment(DATED_ARTICLE))}
+
+    assert {"Sunday Courier", "May Holloway"} <= found
+
+
 def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
     article = tmp_path / "strike.md"
     article.write_text(MARKDOWN, encoding="utf-8")
