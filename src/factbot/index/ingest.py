@@ -186,7 +186,8 @@ class ArticleMeta:
     """What the command line says about an article; None where it says nothing.
 
     Anything given here overrides the file's front matter, which overrides nothing else: a field
-    neither gives stays empty, never guessed (a Markdown heading may still give the title).
+    neither gives stays empty, never guessed (a Markdown heading or a plain headline on the
+    first line may still give the title: see `document_title`).
     """
 
     source_id: str | None = None
