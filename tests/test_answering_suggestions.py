@@ -12,6 +12,8 @@ from typing import Any
 
 from fakes import FakeDiscord
 
+from factbot.answering.answers import AnswerEngine
+
 HEAD = "Who is the head of Sputnik Azerbaijan?"
 
 
@@ -77,3 +79,16 @@ async def test_buttons_differ_with_the_question(
 
     assert buttons(first) != buttons(second)
     assert "Who is Rahman Mustafayev?" not in buttons(second)
+
+
+def test_a_larger_limit_after_a_smaller_one_gets_the_longer_list(shared_db: Path) -> None:
+    fresh = AnswerEngine(shared_db).suggestions(4)
+    engine = AnswerEngine(shared_db)
+
+    short = engine.suggestions(1)
+    longer = engine.suggestions(4)
+
+    assert len(fresh) > 1
+    assert short == fresh[:1]
+    assert longer == fresh
+    assert engine.suggestions(2) == fresh[:2]

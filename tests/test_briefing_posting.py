@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from factbot.briefing.document import Line, Section, Summary
+from factbot.briefing.render import discord_pages, line_markdown, render_markdown
 from factbot.cli import cli
 from factbot.settings import REPO_ROOT
 
@@ -263,3 +265,52 @@ def test_a_title_with_an_organisation_noun_is_quoted_whole(tmp_path: Path) -> No
     entries = people_entries(db)
 
     assert "Valmora's police chief" in entries["Karl Udo"]
+
+
+HOSTILE = "desk_one *bold* [click](https://example.org/x) `code` @everyone <@123456789012345678>"
+
+
+def unescaped(markdown: str, char: str) -> int:
+    """How many times `char` appears without a backslash before it (Markdown would act on it)."""
+    return len(re.findall(rf"(?<!\\){re.escape(char)}", markdown))
+
+
+def hostile_summary() -> Summary:
+    lines = tuple(
+        Line(text="Three ministers resigned.", attribution=HOSTILE, kind=kind, group="Desk")
+        for kind in ("quote", "role", "note", "gap", "differs")
+    )
+    return Summary(
+        title="Briefing",
+        length="full",
+        since=None,
+        revision="1",
+        sources=(),
+        sections=(Section("events", "Events", lines),),
+    )
+
+
+@pytest.mark.parametrize("kind", ["quote", "role", "note", "gap", "differs"])
+def test_an_attribution_cannot_format_link_or_ping_in_markdown(kind: str) -> None:
+    line = Line(text="Three ministers resigned.", attribution=HOSTILE, kind=kind)
+
+    shown = line_markdown(line)
+
+    assert "desk\\_one" in shown and "\\*bold\\*" in shown and "\\`code\\`" in shown
+    assert unescaped(shown, "[") == 0 and unescaped(shown, "`") == 0
+    assert "@everyone" not in shown and "<@1" not in shown
+
+
+def test_posted_pages_and_markdown_never_ping_from_an_attribution() -> None:
+    summary = hostile_summary()
+    pages = discord_pages(summary, annotated=True)
+    shown = [render_markdown(summary, annotated=True)] + [
+        text
+        for message in pages
+        for embed in message
+        for text in (embed.description, *(f.value for f in embed.fields))
+    ]
+
+    for text in shown:
+        assert "@everyone" not in text and "<@1" not in text
+        assert "](https" not in text.replace("\\](https", "")

@@ -13,11 +13,13 @@ from factbot.answering.answers import AnswerEngine
 from factbot.editing import (
     MAX_PASTED_SOURCE_BYTES,
     Actor,
+    ArticleMeta,
     FactBase,
     FactDraft,
     FactPatch,
     SourceDraft,
     add_aliases,
+    add_articles,
     add_fact,
     add_source,
     edit_fact,
@@ -287,6 +289,20 @@ def test_same_article_twice_is_refused_and_changes_nothing(base: FactBase, built
     before = snapshot(built_db)
     with pytest.raises(InputError, match="already stored as source 'first'"):
         add_source(base, EDITOR, SourceDraft(NEW_ARTICLE, source_id="second"), "r")
+    assert snapshot(built_db) == before
+
+
+def test_adding_an_article_already_stored_leaves_the_revision_and_file_alone(
+    built_db: Path, tmp_path: Path
+) -> None:
+    article = tmp_path / "recall.md"
+    article.write_text(NEW_ARTICLE, encoding="utf-8")
+    [first] = add_articles(built_db, EDITOR, [article], ArticleMeta(outlet="Example News"))
+    before = snapshot(built_db)
+
+    [again] = add_articles(built_db, EDITOR, [article], ArticleMeta(outlet="Example News"))
+
+    assert first.passages == 3 and again.passages == 0 and again.change is None
     assert snapshot(built_db) == before
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
 
+from factbot.answering.answers import AnswerEngine
 from factbot.errors import InputError
 from factbot.index.ingest import ingest_paths
 from factbot.language.names import find_entities
@@ -54,6 +56,85 @@ def test_a_number_with_thousands_separators_is_one_word() -> None:
     assert words("in 3,14 and 12,5000") == ["in", "3", "14", "and", "12", "5000"]
 
 
+# An explainer as pasted from a web page (the Harbour Gazette is made up): one paragraph per
+# line, a headline, a standfirst, a photo caption and question subheadings as plain lines.
+PASTED = """\
+Valmora to Ostrelia: how a ferry strike became a border dispute
+Three cancelled crossings, a seized ship and two recalled envoys: what we know so far about the week that soured relations between Valmora and Ostrelia.
+Dock workers at the port of Lisse, where the first crossing was cancelled on Monday. (Photo: Harbour Gazette archive)
+What happened at the port of Lisse?
+Early on 4 May, the dockers' union walked out over unpaid wages. More than 200 workers joined the strike.
+Why was the ship seized
+Ostrelian coastguards boarded the ferry Aurora on 6 May and took it to Port Hale, saying its papers had lapsed.
+"""
+
+
+def test_a_pasted_headline_is_not_joined_to_the_standfirst() -> None:
+    texts = [span.text for span in segment(PASTED)]
+
+    assert texts[0].startswith("Three cancelled crossings, a seized ship")
+    assert not any("how a ferry strike" in text for text in texts)
+    assert all(PASTED[s.start : s.end] == s.text for s in segment(PASTED))
+
+
+def test_a_pasted_headline_names_the_document() -> None:
+    assert document_title(PASTED) == "Valmora to Ostrelia: how a ferry strike became a border dispute"
+
+
+def test_subheadings_are_not_quoted_with_or_without_a_question_mark() -> None:
+    texts = [span.text for span in segment(PASTED)]
+
+    assert "What happened at the port of Lisse?" not in texts
+    assert not any("Why was the ship seized" in text for text in texts)
+    assert texts[-1].startswith("Ostrelian coastguards boarded the ferry Aurora")
+    assert "Early on 4 May, the dockers' union walked out over unpaid wages." in texts
+
+
+def test_a_question_subheading_is_never_the_answer(tmp_path: Path) -> None:
+    article = tmp_path / "explainer.md"
+    article.write_text(PASTED, encoding="utf-8")
+    db_path = tmp_path / "f.db"
+    ingest_paths(db_path, [article], outlet="Harbour Gazette")
+
+    answer = AnswerEngine(db_path).ask("What happened at the port of Lisse?")
+
+    assert answer.quote != "What happened at the port of Lisse?"
+    assert "?" not in (answer.quote or "")
+
+
+def test_a_long_line_that_is_its_own_paragraph_is_not_joined_to_the_next() -> None:
+    text = (
+        "The harbour master said the strike had cost the port its busiest week of the year and "
+        "that talks with the union would resume once the ferry was returned to Valmora\n"
+        "Ostrelia said it would release the ship when its papers were in order.\n"
+    )
+    assert [span.text for span in segment(text)] == [
+        text.split("\n")[0],
+        "Ostrelia said it would release the ship when its papers were in order.",
+    ]
+
+
+def test_text_wrapped_to_a_width_joins_its_lines_even_before_a_capital() -> None:
+    sentence = (
+        "Ferry Captain Ines Marlow told the Harbour Gazette that Ostrelian Coastguard "
+        "Commander Tomas Reyn Boarded The Aurora With Eleven Armed Officers before dawn."
+    )
+    wrapped = textwrap.fill(sentence, width=30)
+
+    assert [span.text for span in segment(wrapped)] == [wrapped]
+
+
+def test_a_headline_above_wrapped_text_is_a_heading_and_the_wrapped_lines_join() -> None:
+    text = "Ferry strike ends early\n" + textwrap.fill(
+        "Dock workers in Lisse ended a three-day strike on Tuesday after Valmora Harbour "
+        "Authority agreed to pay the wages owed since March, the union said.",
+        width=44,
+    )
+
+    assert [span.text for span in segment(text)] == [text.split("\n", 1)[1]]
+    assert document_title(text) == "Ferry strike ends early"
+
+
 def test_markdown_heading_becomes_the_title() -> None:
     assert document_title(MARKDOWN) == "Port strike ends"
     assert document_title("No heading here. Just text.") is None
@@ -91,6 +172,29 @@ def test_names_are_found_with_their_kind() -> None:
     assert "Anna Berg" in " ".join(found)
     assert found["Nordic Council"].kind == "organisation"
     assert found["Oslo"].kind == "place"
+
+
+DATED_ARTICLE = """\
+On Sunday the Harbour Authority closed the northern pier.
+Talks with the dockers' union resumed on Friday, officials said.
+On 3 March Valmora summoned the envoy of Ostrelia.
+The ferry service has been suspended since June, and Monday brought no change.
+The Sunday Courier reported that singer May Holloway cancelled her concert in Valmora.
+"""
+
+
+def test_weekdays_and_months_are_not_names_on_their_own() -> None:
+    found = {e.name for e in find_entities(DATED_ARTICLE, segment(DATED_ARTICLE))}
+
+    assert not found & {"Sunday", "Friday", "March", "June", "Monday"}
+    assert {"Harbour Authority", "Valmora", "Ostrelia"} <= found
+    assert not any(name.split()[0] in {"Sunday", "March"} for name in found - {"Sunday Courier"})
+
+
+def test_a_weekday_or_month_inside_a_name_stays_in_it() -> None:
+    found = {e.name for e in find_entities(DATED_ARTICLE, segment(DATED_ARTICLE))}
+
+    assert {"Sunday Courier", "May Holloway"} <= found
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:

@@ -182,7 +182,8 @@ class AnswerEngine:
         self.db_path = db_path
         self.min_confidence = min_confidence
         self._local = threading.local()
-        self._suggestions: tuple[str | None, tuple[str, ...]] = (None, ())
+        # (revision, limit asked for, questions found); see _suggest.
+        self._suggestions: tuple[str | None, int, tuple[str, ...]] = (None, 0, ())
         # (revision, generated question) -> whether it is answered; see _answers.
         self._answerable: dict[tuple[str | None, str], str | None] = {}
         self._mention_counts: tuple[str | None, dict[str, int]] = (None, {})
@@ -710,10 +711,17 @@ class AnswerEngine:
             return self._suggest(limit)
 
     def _suggest(self, limit: int) -> tuple[str, ...]:
+        """The first `limit` suggestions, reusing the last list while the base is unchanged.
+
+        The list is built greedily in a fixed order, so a shorter list is a prefix of a longer
+        one: the cache serves any limit up to the one it was built for, or any limit at all when
+        that build ran out of candidates; a larger limit builds it again.
+        """
         matcher = self._matcher()
-        cached_revision, cached = self._suggestions
-        if cached_revision == matcher.revision and cached_revision is not None:
-            return cached
+        cached_revision, cached_limit, cached = self._suggestions
+        current = cached_revision == matcher.revision and cached_revision is not None
+        if current and (limit <= cached_limit or len(cached) < cached_limit):
+            return cached[:limit]
         rows = matcher.db.execute(
             """
             SELECT e.id, e.name, e.kind, count(*) AS mentions
@@ -730,7 +738,7 @@ class AnswerEngine:
                 found.append(candidate)
             if len(found) >= limit:
                 break
-        self._suggestions = (matcher.revision, tuple(found))
+        self._suggestions = (matcher.revision, limit, tuple(found))
         return tuple(found)
 
     def related_questions(self, answer: Answer, limit: int = 3) -> tuple[str, ...]:

@@ -22,11 +22,20 @@ FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
 
 MESSAGE_CONTENT = 2000  # characters of one Discord message's text
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>#\[\]])")
+# What Discord reads as a ping in posted text: @everyone, @here, and user, nickname and role ids.
+_MENTION = re.compile(r"@(everyone|here|[!&]?\d{15,21})")
 
 
 def escape_markdown(text: str) -> str:
-    """Escape characters Discord and CommonMark would read as formatting inside a quote."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Escape what Discord and CommonMark would read as formatting, and defuse mentions.
+
+    Everything shown comes from sources and maintainers (quotes, attributions, outlets, labels),
+    and a moderator may paste the Markdown into a channel as it is: so formatting characters are
+    backslashed and a zero-width space after the "@" keeps `@everyone` or `<@id>` from pinging
+    anyone, whatever `allowed_mentions` the sender sets (discord.py's `escape_mentions` does the
+    same).
+    """
+    return _MENTION.sub("@\u200b\\1", _MARKDOWN_SPECIAL.sub(r"\\\1", text))
 
 
 def line_markdown(line: Line, annotated: bool = False) -> str:
@@ -37,13 +46,13 @@ def line_markdown(line: Line, annotated: bool = False) -> str:
     """
     cite = f" · `{line.cite}`" if annotated and line.cite else ""
     if line.kind == "note":
-        return f"{escape_markdown(line.text)} — _{line.attribution}_{cite}"
+        return f"{escape_markdown(line.text)} — _{escape_markdown(line.attribution)}_{cite}"
     if line.kind == "gap":
-        return f"{line.attribution}: {escape_markdown(line.text)}{cite}"
+        return f"{escape_markdown(line.attribution)}: {escape_markdown(line.text)}{cite}"
     if line.kind == "absent":
         return f"_{escape_markdown(line.text)}_"
     if line.kind == "differs":
-        return f"_{line.attribution}_: {escape_markdown(line.text)}"
+        return f"_{escape_markdown(line.attribution)}_: {escape_markdown(line.text)}"
     if line.kind == "role":
         return f"“{escape_markdown(line.text)}” ({escape_markdown(line.attribution)}){cite}"
     label = _when_label(line)

@@ -186,7 +186,8 @@ class ArticleMeta:
     """What the command line says about an article; None where it says nothing.
 
     Anything given here overrides the file's front matter, which overrides nothing else: a field
-    neither gives stays empty, never guessed (a Markdown heading may still give the title).
+    neither gives stays empty, never guessed (a Markdown heading or a plain headline on the
+    first line may still give the title: see `document_title`).
     """
 
     source_id: str | None = None
@@ -363,7 +364,9 @@ def ingest_paths(
     transaction.
 
     Either every file is added and every quote verified, or nothing changes. `record` is called
-    in the transaction for each source added (the history's entry for it).
+    in the transaction for each source added (the history's entry for it). When every file is
+    already stored, nothing is written, not even the revision: running bots reload their caches
+    when it moves, and would do so for nothing.
     """
     given = meta or ArticleMeta(outlet=outlet, url=url, published=published)
     if not paths:
@@ -380,8 +383,11 @@ def ingest_paths(
         with transaction(db):
             fresh = db["passages"].count == 0
             reports = [ingest_file(db, path, meta=given) for path in paths]
-            for report in reports:
-                if record is not None and report.passages:
+            added = [report for report in reports if report.passages]
+            if not added:
+                return reports
+            for report in added:
+                if record is not None:
                     record(db, report)
             finish_ingest(db)
             if fresh:

@@ -34,6 +34,11 @@ _MONTHS = {
     for name in names
 }
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Capitalised words that name a time, never a person, place or organisation on their own
+# (folded): the weekdays, the months and their short forms, and the deictic days.
+TIME_WORDS = frozenset(
+    {w.lower() for w in (*_MONTHS, *_WEEKDAYS)} | {"today", "tonight", "tomorrow", "yesterday"}
+)
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TIME = re.compile(

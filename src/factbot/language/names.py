@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from factbot.language.dates import TIME_WORDS
 from factbot.language.text import STOPWORDS, Span
 
 _ORG_WORDS = frozenset(
@@ -22,6 +23,12 @@ _ORG_WORDS = frozenset(
     """.split()
 )
 _PLACE_CUES = frozenset({"in", "at", "from", "to", "near", "across", "city", "capital"})
+# Words before a time word that make it a date, not part of the name that follows it: "on Friday
+# the Culture Ministry", "since June Baku" (a day number, "1 July Moscow", counts too).
+_TIME_CUES = frozenset(
+    "on in at since by until till from during before after last next this every early late of".split()
+)
+_JOINERS = frozenset({"of", "de", "the"})
 _NAME_TOKEN = re.compile(r"[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w’'-]*", re.U)
 _NAME_RUN = re.compile(
     r"(?<![\w’'])(?:[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w-]*(?:[’'][sS])?)(?:\s+(?:of\s+|de\s+|the\s+)?[A-ZÀ-ÞА-ЯƏŞÇĞİÖÜ][\w-]*(?:[’'][sS])?)*"
@@ -46,12 +53,15 @@ def find_entities(text: str, spans: Sequence[Span]) -> list[FoundEntity]:
     contexts: dict[str, set[str]] = {}
     for span in spans:
         for match in _NAME_RUN.finditer(span.text):
-            name = _trim_name(match.group(), at_start=match.start() == 0, lower=lowercase_words)
+            before = span.text[: match.start()].split()
+            previous = before[-1].lower() if before else ""
+            name = _trim_name(
+                match.group(), at_start=match.start() == 0, lower=lowercase_words, previous=previous
+            )
             if not name:
                 continue
             counts[name] += 1
-            before = span.text[: match.start()].split()
-            contexts.setdefault(name, set()).add(before[-1].lower() if before else "")
+            contexts.setdefault(name, set()).add(previous)
     found = []
     for name in sorted(counts):
         kind = _guess_kind(name, contexts[name])
@@ -63,19 +73,36 @@ def find_entities(text: str, spans: Sequence[Span]) -> list[FoundEntity]:
     return found
 
 
-def _trim_name(name: str, at_start: bool, lower: set[str]) -> str | None:
+def _trim_name(name: str, at_start: bool, lower: set[str], previous: str) -> str | None:
     tokens = [re.sub(r"[’']s$", "", token, flags=re.I) for token in name.split()]
     if at_start and tokens and (tokens[0].lower() in lower or tokens[0].lower() in STOPWORDS):
+        previous = tokens[0].lower()
         tokens = tokens[1:]
-    while tokens and tokens[0].lower() in {"of", "de", "the"}:
+    tokens = _without_leading_date(tokens, previous)
+    while tokens and tokens[0].lower() in _JOINERS:
         tokens = tokens[1:]
-    while tokens and tokens[-1].lower() in {"of", "de", "the"}:
+    while tokens and tokens[-1].lower() in _JOINERS:
         tokens = tokens[:-1]
-    if not tokens:
+    if not tokens or all(t.lower() in TIME_WORDS | _JOINERS for t in tokens):
         return None
     if len(tokens) == 1 and (tokens[0].lower() in STOPWORDS or len(tokens[0]) < 3):
         return None
     return " ".join(tokens)
+
+
+def _without_leading_date(tokens: list[str], previous: str) -> list[str]:
+    """The name after a weekday or month that opens it as a date ("on Sunday the Culture
+    Ministry", "1 July Baku"), or the tokens unchanged.
+
+    Only after a time cue, a day number or at the start of a sentence: after anything else the
+    word may belong to the name ("the Sunday Times", "singer June Carter").
+    """
+    dated = previous in _TIME_CUES or previous.rstrip(",").isdigit() or previous == ""
+    if not dated:
+        return tokens
+    while tokens and tokens[0].lower() in TIME_WORDS:
+        tokens = tokens[1:]
+    return tokens
 
 
 def _guess_kind(name: str, contexts: set[str]) -> str:
