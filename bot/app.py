@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
@@ -234,8 +235,39 @@ def run(settings: Settings, *, sync: bool = False) -> None:
     ensure_fact_base(settings)
     log.info("starting with %r", settings)
     bot = create_bot(settings, sync_on_start=sync)
-    with _startup_errors():
-        bot.run(token, log_handler=None)
+    with _startup_errors(), contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(bot, token))
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def _serve(bot: commands.Bot, token: str) -> None:
+    """Run the bot until it is closed; SIGINT (Ctrl-C) and SIGTERM (`docker stop`, systemd)
+    close it cleanly.
+
+    Left to `asyncio.run`, SIGINT only cancels the main task, and on Python 3.11 a cancellation
+    that lands while discord.py is reconnecting (inside its `asyncio.wait_for`) can be swallowed:
+    the bot then runs on after Ctrl-C. `bot.close()` ends the gateway loop whatever it is
+    waiting for. SIGTERM would otherwise end the process at once, without closing the gateway
+    session or the fact base. A second signal stops at once (KeyboardInterrupt).
+    """
+    loop = asyncio.get_running_loop()
+    closing: list[asyncio.Task[None]] = []
+
+    def stop(signum: int) -> None:
+        if closing:
+            raise KeyboardInterrupt
+        log.info("%s received: closing", signal.Signals(signum).name)
+        closing.append(asyncio.create_task(bot.close()))
+
+    async with bot:
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop, signum)
+        await bot.start(token)
+        if closing:
+            await closing[0]
 
 
 def sync_only(

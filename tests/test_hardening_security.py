@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -138,7 +139,8 @@ async def test_the_token_never_reaches_logs_replies_or_errors_in_process(
 
 
 LAUNCHER = """
-import sys, discord, yarl
+import faulthandler, signal, sys, discord, yarl
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 discord.http.Route.BASE = sys.argv[1]
 discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[2])
 if sys.argv[3] == "bot":
@@ -197,6 +199,25 @@ async def test_python_m_bot_never_prints_the_token_even_when_a_handler_fails(
     assert failed.message["content"] == DATABASE_FAILURE
     assert "DEBUG" in output and "Traceback" in output, "debug logging and the failure were printed"
     assert SENTINEL not in output
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
+async def test_python_m_bot_closes_on_a_stop_signal_even_while_it_reconnects(
+    built_db: Path, stop: signal.Signals
+) -> None:
+    """`docker stop` sends SIGTERM and a terminal Ctrl-C; either must close the bot, also when
+    it arrives while the gateway reconnects (where a bare task cancellation can be lost)."""
+    async with FakeDiscord(token=SENTINEL) as fake:
+        process = await launch(fake, built_db, "bot")
+        try:
+            await _when_connected(fake, lambda: asyncio.sleep(0))
+            await fake.disconnect()
+            process.send_signal(stop)
+            _, err = await asyncio.wait_for(process.communicate(), 30)
+        finally:
+            await interrupt_then_kill(process, grace=5.0)
+    assert process.returncode == 0, err.decode()[-3000:]
+    assert f"{stop.name} received: closing" in err.decode()
 
 
 async def _when_connected(fake: FakeDiscord, action: Callable[[], Any]) -> Any:
