@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from fakes import FakeDiscord, start_bot
+from fakes.maintainers import ROLE, maintainer_bot_settings  # noqa: F401 (fixture)
 
 from factbot.cli import cli
 from factbot.settings import Settings
@@ -17,7 +18,6 @@ from factbot.settings import Settings
 UNFRIENDLY = "russia-protests-unfriendly-actions"
 UNFRIENDLY_QUESTION = "What did Russia's foreign ministry say?"
 UNFRIENDLY_WORDS = 'recent "unfriendly" actions by Baku'
-ROLE = "factbot-maintainer"
 
 
 @pytest.fixture
@@ -88,17 +88,6 @@ def test_direct_quote_is_credited_to_its_speaker_as_reported_by_the_outlet(
     assert answer["quote"].startswith(opening)
     assert answer["attribution"] == attribution
 
-
-@pytest.fixture
-def bot_settings(built_db: Path) -> Settings:
-    """A private, writable base and the maintainer role, so /fact retire can change it."""
-    return Settings(
-        db_path=built_db,
-        discord_token=FakeDiscord.TOKEN,
-        maintainer_role=ROLE,
-        ask_cooldown_rate=1000,
-        ask_cooldown_seconds=60.0,
-    )
 
 
 async def test_retire_on_discord_stops_the_same_question_being_answered_with_its_words(

@@ -4,58 +4,28 @@ changes what the bot answers; anyone else is refused by the core, for every comm
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import FakeDiscord, start_bot
+from fakes import FakeDiscord
+from fakes.maintainers import (  # noqa: F401 (fixtures)
+    People,
+    maintainer_and_stranger,
+    maintainer_bot,
+    maintainer_bot_settings,
+)
 
 from bot.app import FactBot
 from factbot.editing import Actor, FactBase, retire
-from factbot.settings import Settings
 
-ROLE = "factbot-maintainer"
 EPHEMERAL = 1 << 6
 TORTURE = "azerbaijan-protests-torture"
 TORTURE_QUESTION = "What did Azerbaijan protest about torture?"
 UNANSWERED = "What did the pope say about football?"
 
 
-@dataclass(frozen=True)
-class People:
-    maintainer: dict[str, Any]
-    stranger: dict[str, Any]
 
-
-@pytest.fixture
-def bot_settings(built_db: Path) -> Settings:
-    """A private, writable base (the shared one is read-only), and the maintainer role."""
-    return Settings(
-        db_path=built_db,
-        discord_token=FakeDiscord.TOKEN,
-        maintainer_role=ROLE,
-        ask_cooldown_rate=1000,
-        ask_cooldown_seconds=60.0,
-    )
-
-
-@pytest.fixture
-def people(fake_discord: FakeDiscord) -> People:
-    role = fake_discord.add_role(ROLE)
-    return People(
-        maintainer=fake_discord.make_user("alice", roles=(role,)),
-        stranger=fake_discord.make_user("mallory"),
-    )
-
-
-@pytest.fixture
-async def discord_bot(
-    fake_discord: FakeDiscord, bot_settings: Settings, people: People
-) -> AsyncIterator[FactBot]:
-    async with start_bot(fake_discord, bot_settings) as bot:
-        yield bot
 
 
 async def fact(fake: FakeDiscord, user: dict[str, Any], sub: str, **options: Any) -> dict[str, Any]:

@@ -13,26 +13,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fakes import CapturedRequest, FakeDiscord, start_bot
+from fakes.maintainers import ROLE, maintainer_bot_settings  # noqa: F401 (fixture)
 
 from bot import render
 from factbot.cli import cli
 from factbot.settings import Settings
 
 EPHEMERAL = 1 << 6
-ROLE = "factbot-maintainer"
 HAJIZADA = "Who is Aykhan Hajizada?"
 RAID = "Where was the raid?"
 
-
-@pytest.fixture
-def bot_settings(built_db: Path) -> Settings:
-    return Settings(
-        db_path=built_db,
-        discord_token=FakeDiscord.TOKEN,
-        maintainer_role=ROLE,
-        ask_cooldown_rate=1000,
-        ask_cooldown_seconds=60.0,
-    )
 
 
 def report_button(reply: CapturedRequest) -> dict[str, Any]:

@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fakes import FakeDiscord, start_bot
+from fakes import FakeDiscord
+from fakes.maintainers import (  # noqa: F401 (fixtures)
+    People,
+    maintainer_and_stranger,
+    maintainer_bot,
+    maintainer_bot_settings,
+)
 from fakes.payloads import Upload
 
 from bot.app import FactBot
 from factbot.cli import cli
 from factbot.editing import MAX_UPLOAD_BYTES
-from factbot.settings import Settings
 
-ROLE = "factbot-maintainer"
 EPHEMERAL = 1 << 6
 ARTICLE = Path(__file__).parent / "fixtures" / "articles" / "kura-courier-ferry-suspended.md"
 FERRY = "kura-courier-ferry-suspended"
@@ -30,39 +32,7 @@ FERRY_QUOTE = "The weekly passenger ferry between Baku and Astrakhan has been su
 TRT = "trt-azerbaijan-russia-protests"
 
 
-@dataclass(frozen=True)
-class People:
-    maintainer: dict[str, Any]
-    stranger: dict[str, Any]
 
-
-@pytest.fixture
-def bot_settings(built_db: Path) -> Settings:
-    """A private, writable base and the maintainer role."""
-    return Settings(
-        db_path=built_db,
-        discord_token=FakeDiscord.TOKEN,
-        maintainer_role=ROLE,
-        ask_cooldown_rate=1000,
-        ask_cooldown_seconds=60.0,
-    )
-
-
-@pytest.fixture
-def people(fake_discord: FakeDiscord) -> People:
-    role = fake_discord.add_role(ROLE)
-    return People(
-        maintainer=fake_discord.make_user("alice", roles=(role,)),
-        stranger=fake_discord.make_user("mallory"),
-    )
-
-
-@pytest.fixture
-async def discord_bot(
-    fake_discord: FakeDiscord, bot_settings: Settings, people: People
-) -> AsyncIterator[FactBot]:
-    async with start_bot(fake_discord, bot_settings) as bot:
-        yield bot
 
 
 async def source(
