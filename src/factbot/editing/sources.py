@@ -86,19 +86,27 @@ def _draft_text(draft: SourceDraft) -> str:
 
 
 def _draft_source(db: sqlite_utils.Database, draft: SourceDraft, text: str) -> Source:
-    meta = {
-        name: clean_text(
-            name.replace("_", " "), getattr(draft, name), MAX_NAME_CHARS, one_line=True
-        )
-        for name in SOURCE_FIELDS
-        if name != "id"
-    }
-    source_id = clean_text("source id", draft.source_id, MAX_ID_CHARS, one_line=True)
+    source_id, meta = _cleaned_metadata(draft)
     source = Source(
         id=source_id or _new_source_id(db, meta.get("title"), meta.get("outlet")), **meta
     )
     check_source_document(source, text)
     return source
+
+
+def _cleaned_metadata(
+    given: SourceDraft | ArticleMeta,
+) -> tuple[str | None, dict[str, str | None]]:
+    """The source id and the other metadata fields of a pasted source or an added article,
+    each one line of text within its limit (`InputError` otherwise)."""
+    fields = {
+        name: clean_text(
+            name.replace("_", " "), getattr(given, name), MAX_NAME_CHARS, one_line=True
+        )
+        for name in SOURCE_FIELDS
+        if name != "id"
+    }
+    return clean_text("source id", given.source_id, MAX_ID_CHARS, one_line=True), fields
 
 
 def _new_source_id(db: sqlite_utils.Database, title: str | None, outlet: str | None) -> str:
@@ -203,14 +211,7 @@ def clean_meta(meta: ArticleMeta) -> ArticleMeta:
     (a lone surrogate from JSON, a line break), and each would otherwise fail deep in the write;
     an id such as `../x` would otherwise be stored and name a file outside the folder on export.
     """
-    fields = {
-        name: clean_text(
-            name.replace("_", " "), getattr(meta, name), MAX_NAME_CHARS, one_line=True
-        )
-        for name in SOURCE_FIELDS
-        if name != "id"
-    }
-    source_id = clean_text("source id", meta.source_id, MAX_ID_CHARS, one_line=True)
+    source_id, fields = _cleaned_metadata(meta)
     if source_id is not None and not ID_PATTERN.match(source_id):
         raise InputError(f"Source id {source_id!r} must be {ID_RULE}.")
     return ArticleMeta(source_id=source_id, **fields)
