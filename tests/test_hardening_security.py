@@ -29,7 +29,7 @@ from hardening_fuzz import TARGETS, run_target, unescaped_links, unescaped_marku
 from process_helpers import interrupt_then_kill
 
 from bot.errors import DATABASE_FAILURE
-from factbot.answering.answers import AnswerEngine
+from factbot.answering.answers import Answer, AnswerEngine
 from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
 from factbot.cli import cli
 from factbot.editing import Actor, FactBase, SourceDraft, add_aliases, add_source, history
@@ -39,6 +39,7 @@ from factbot.knowledge.build import build_fact_base
 from factbot.knowledge.export import export_knowledge
 from factbot.knowledge.files import load_knowledge
 from factbot.knowledge.rebuild import rebuild
+from factbot.models import Source
 from factbot.settings import REPO_ROOT, Settings
 
 SENTINEL = "SENTINEL-TOKEN.NEVER-SHOW-ME.0123456789abcdefghij"
@@ -625,20 +626,8 @@ def shown(text: str) -> str:
 )
 def test_masked_links_in_quotes_attributions_and_questions_are_shown_as_text(text: str) -> None:
     from bot import render
-    from factbot.answering.answers import Answer
-    from factbot.models import Source
 
-    source = Source(id="s", outlet=text, title=text, url="https://trt.example/a")
-    answer = Answer(
-        question=text,
-        answered=True,
-        quote=text,
-        attribution=text,
-        source=source,
-        confidence=0.9,
-        passage_id="p",
-    )
-    shown = render.render_answer(answer).embed.to_dict()
+    shown = render.render_answer(_answer_made_of(text, url="https://trt.example/a")).embed.to_dict()
     assert unescaped_links(shown["title"]) == 0
     assert unescaped_links(shown["description"]) == 0
     [source_field] = [f for f in shown["fields"] if f["name"] == "Source"]
@@ -660,20 +649,8 @@ def test_markdown_between_a_bracket_and_a_parenthesis_is_escaped_too(text: str) 
     backslash in front, so the bold, spoilers and code inside it stayed live (found by
     `bench/fuzz.py --examples 3000`, a source's name joined to its title)."""
     from bot import render
-    from factbot.answering.answers import Answer
-    from factbot.models import Source
 
-    source = Source(id="s", outlet=text, title=text, url=None)
-    answer = Answer(
-        question=text,
-        answered=True,
-        quote=text,
-        attribution=text,
-        source=source,
-        confidence=0.9,
-        passage_id="p",
-    )
-    embed = render.render_answer(answer).embed.to_dict()
+    embed = render.render_answer(_answer_made_of(text, url=None)).embed.to_dict()
     [source_field] = [f for f in embed["fields"] if f["name"] == "Source"]
     for rendered in (embed["title"], embed["description"], source_field["value"]):
         assert unescaped_markup(rendered) == [], rendered
@@ -912,3 +889,16 @@ def _no_planted_files() -> Iterator[None]:
 def test_settings_repr_hides_the_token() -> None:
     settings = Settings(db_path=REPO_ROOT / "x.db", discord_token=SENTINEL)
     assert SENTINEL not in repr(settings) and SENTINEL not in str(settings)
+
+
+def _answer_made_of(text: str, url: str | None) -> Answer:
+    """An answer whose question, quote, attribution, outlet and title are all `text`."""
+    return Answer(
+        question=text,
+        answered=True,
+        quote=text,
+        attribution=text,
+        source=Source(id="s", outlet=text, title=text, url=url),
+        confidence=0.9,
+        passage_id="p",
+    )
