@@ -38,6 +38,9 @@ from factbot.store.database import get_source_text
 from factbot.store.history import Change, record_change
 from factbot.store.writer import FactBase
 
+# Every field of a source but its id: what an article may state and a maintainer may correct.
+EDITABLE_SOURCE_FIELDS = tuple(name for name in SOURCE_FIELDS if name != "id")
+
 
 @dataclass(frozen=True)
 class SourceDraft:
@@ -103,8 +106,7 @@ def _cleaned_metadata(
         name: clean_text(
             name.replace("_", " "), getattr(given, name), MAX_NAME_CHARS, one_line=True
         )
-        for name in SOURCE_FIELDS
-        if name != "id"
+        for name in EDITABLE_SOURCE_FIELDS
     }
     return clean_text("source id", given.source_id, MAX_ID_CHARS, one_line=True), fields
 
@@ -215,9 +217,6 @@ def clean_meta(meta: ArticleMeta) -> ArticleMeta:
     if source_id is not None and not ID_PATTERN.match(source_id):
         raise InputError(f"Source id {source_id!r} must be {ID_RULE}.")
     return ArticleMeta(source_id=source_id, **fields)
-
-
-EDITABLE_SOURCE_FIELDS = ("outlet", "title", "url", "published", "author", "photo_credit")
 
 
 @dataclass(frozen=True)

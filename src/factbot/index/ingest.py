@@ -17,7 +17,7 @@ import sqlite_utils
 from factbot.errors import InputError, KnowledgeError
 from factbot.files import FileRefused, read_regular_file
 from factbot.index.meaning import encode_ahead
-from factbot.index.source_files import SourceDocument, parse_source
+from factbot.index.source_files import SOURCE_FIELDS, SourceDocument, parse_source
 from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.language.names import find_entities
 from factbot.language.segment import document_title, paragraphs, segment
@@ -66,13 +66,7 @@ def add_source(
         raise InputError(f"source {source.id!r} is over {MAX_DOCUMENT_CHARS:,} characters")
     db.table("sources").insert(
         {
-            "id": source.id,
-            "outlet": source.outlet,
-            "title": source.title,
-            "url": source.url,
-            "published": source.published,
-            "author": source.author,
-            "photo_credit": source.photo_credit,
+            **{name: getattr(source, name) for name in SOURCE_FIELDS},
             "text": text,
             "origin": origin,
             "added_at": utc_now(),
