@@ -28,24 +28,20 @@ async def interrupt_then_kill(
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGUSR1)
             await asyncio.sleep(1.0)
+        _kill(process)
         raise TimeoutError(
             f"still running {grace:.0f} s after SIGINT; the end of its output:\n"
-            + _tail(await _killed(process, reading))
+            + _tail(await reading)
         ) from timeout
     finally:
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+        _kill(process)
+        await process.wait()
 
 
-async def _killed(
-    process: asyncio.subprocess.Process, reading: asyncio.Future[tuple[bytes, bytes]]
-) -> tuple[bytes | None, bytes | None]:
+def _kill(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
-    return await reading
 
 
 def _tail(output: tuple[bytes | None, bytes | None], limit: int = 6000) -> str:
