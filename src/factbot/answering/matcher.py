@@ -31,6 +31,7 @@ import sqlite_utils
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from factbot.answering.sides import read_sides
 from factbot.index.meaning import default_encoder, has_vectors, passage_matrix
 from factbot.index.sketch import default_table
 from factbot.language import chat
@@ -239,6 +240,9 @@ class Question:
     wanted: str | None = None
     # The entities named, in the order the question names them (for `_order`).
     entity_order: tuple[str, ...] = ()
+    # The side whose statement is asked for ("what did Russia say"): passages known to speak
+    # for another side are no candidates (`sides.py`).
+    asked_side: str | None = None
 
 
 @dataclass(frozen=True)
@@ -364,6 +368,7 @@ class Matcher:
             entity_id: tuple(terms(name))
             for entity_id, name in self.db.execute("SELECT id, name FROM entities")
         }
+        self.sides = read_sides(self.db)
         return True
 
     def idf(self, term: str) -> float:
@@ -410,6 +415,7 @@ class Matcher:
             generality=generality,
             wanted=answer_kind(question_words),
             entity_order=tuple(dict.fromkeys(e for i in sorted(entity_at) for e in sorted(entity_at[i]))),
+            asked_side=self.sides.asked(text),
         )
 
     def _fix_question_word(self, question_words: list[str]) -> list[str]:
@@ -554,7 +560,11 @@ class Matcher:
         """
         if not question.terms:
             return Ranking(question, (), 0.0)
-        rows = [r for r in self._fetch_candidates(question) if not _within(r, exclude)]
+        rows = [
+            r
+            for r in self._fetch_candidates(question)
+            if not _within(r, exclude) and not self.sides.speaks_for_another(r["id"], question.asked_side)
+        ]
         if not rows:
             return Ranking(question, (), 0.0)
         weights = {t: self.term_weight(question, t) for t in question.terms}

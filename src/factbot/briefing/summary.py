@@ -38,6 +38,7 @@ from factbot.language.roles import (
     mentions,
     roles_in,
 )
+from factbot.language.speakers import PRONOUN_SPEAKERS, continues_previous
 from factbot.language.text import words
 from factbot.models import Entity, Source, attribution_for, format_day
 from factbot.store.database import list_entities, revision, source_from_row
@@ -106,7 +107,6 @@ class _Base:
     role_claims: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
 
 
-_PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i"})
 _LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 
 
@@ -195,20 +195,13 @@ def _resolve_pronouns(rows: Iterable[_Row]) -> list[_Row]:
     last: dict[str, str] = {}
     for row in rows:
         speaker = row.speaker
-        if speaker and speaker.lower() in _PRONOUNS:
+        if speaker and speaker.lower() in PRONOUN_SPEAKERS:
             speaker = last.get(row.source_id)
             row = replace(row, speaker=speaker)
         if speaker and row.kind == "sentence":
             last[row.source_id] = speaker
         resolved.append(row)
     return resolved
-
-
-# "During the meeting, X was handed a note ..." goes on telling the event of the sentence before.
-_CONTINUES = re.compile(
-    r"^(?:During|At|In|After|Following|Throughout)\s+(?:the|that|this)\s+"
-    r"(?:meeting|talks|call|conversation|session|briefing|summons|exchange|hearing|visit)\b"
-)
 
 
 def _continuations(rows: Iterable[_Row]) -> list[_Row]:
@@ -226,7 +219,7 @@ def _continuations(rows: Iterable[_Row]) -> list[_Row]:
             continue
         voice = row.speaker
         if voice is None and previous is not None and previous.source_id == row.source_id:
-            voice = previous.voice if _CONTINUES.match(row.text) else None
+            voice = previous.voice if continues_previous(row.text) else None
         row = replace(row, voice=voice)
         resolved.append(row)
         previous = row

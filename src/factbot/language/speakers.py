@@ -87,3 +87,79 @@ def _clean_subject(subject: str) -> str | None:
     if article and not tokens[-1][:1].isupper():
         tokens.insert(0, "The")
     return " ".join(tokens)
+
+
+# Ingest sometimes stores the pronoun itself as the speaker ("He said ..." opening a paragraph);
+# whoever was last named in the same source is the one speaking.
+PRONOUN_SPEAKERS = frozenset({"he", "she", "they", "it", "we", "i"})
+
+# "During the meeting, X was handed a note ..." goes on telling the event of the sentence before.
+_CONTINUES = re.compile(
+    r"^(?:During|At|In|After|Following|Throughout)\s+(?:the|that|this)\s+"
+    r"(?:meeting|talks|call|conversation|session|briefing|summons|exchange|hearing|visit)\b"
+)
+
+
+def continues_previous(text: str) -> bool:
+    """Whether a sentence goes on telling the event of the one before it, so that a claim it
+    reports in the outlet's words ("a note demanding ...") is that sentence's speaker's."""
+    return _CONTINUES.match(text) is not None
+
+
+# What a question asks someone to have said: "what did X say/demand/accuse ...", "did X say
+# ...", "X said what about ...", "what is X's position", "according to X". The verbs are those
+# of reporting and of wanting; "which ministry confirmed ..." asks who, not what someone said.
+_ASKING_VERBS = (
+    r"say|says|said|saying|tell|tells|told|claim|claims|claimed|claiming|allege|alleges|alleged|"
+    r"accuse|accuses|accused|accusing|blame|blames|blamed|blaming|demand|demands|demanded|"
+    r"demanding|want|wants|wanted|wanting|ask|asks|asked|asking|call|calls|called|calling|urge|"
+    r"urges|urged|think|thinks|thought|argue|argues|argued|insist|insists|insisted|deny|denies|"
+    r"denied|warn|warns|warned|protest|protests|protested|complain|complains|complained|respond|"
+    r"responds|responded|react|reacts|reacted|reply|replies|replied|announce|announces|announced|"
+    r"threaten|threatens|threatened|request|requests|requested|expect|expects|expected|describe|"
+    r"describes|described|condemn|condemns|condemned"
+)
+# After a form of "be" only the -ing form is the speaker's own act: "what is Russia demanding",
+# but "what is the envoy called" and "why was he called in" are passive.
+_BE = r"(?:is|was|are|were)"
+_OPENERS = r"(?:(?:so|and|but|ok|okay|wait|btw|then|also)\W+)*"
+_AUXILIARY = r"(?:did|does|do|has|have|had|is|was|are|were|will|would)"
+_ADVERB = r"(?:(?:officially|actually|really|ever|also|now|first|publicly|still)\s+)?"
+_ASKED_SPEAKER = (
+    re.compile(
+        rf"^{_OPENERS}(?:(?:what|how|why|when)\s+(?:else\s+)?)?(?!{_BE}\b){_AUXILIARY}\s+"
+        rf"(?P<speaker>[^?!.,;:]{{2,60}}?)\s+{_ADVERB}(?:{_ASKING_VERBS})\b"
+    ),
+    re.compile(
+        rf"^{_OPENERS}(?:(?:what|how|why|when)\s+)?{_BE}\s+"
+        rf"(?P<speaker>[^?!.,;:]{{2,60}}?)\s+{_ADVERB}(?:{_ASKING_VERBS})(?<=ing)\b"
+    ),
+    re.compile(
+        rf"^{_OPENERS}(?P<speaker>[^?!.,;:]{{2,60}}?)\s+(?:{_ASKING_VERBS})\s+(?:what|how|why)\b"
+    ),
+    re.compile(
+        r"(?P<speaker>[^?!.,;:]{2,60}?)['’]s\s+(?:official\s+)?(?:position|view|views|stance|"
+        r"response|reaction|reply|answer|side|version|account|demands?|claims?|accusations?|"
+        r"statements?|complaints?|requests?)\b"
+    ),
+    re.compile(r"\baccording\s+to\s+(?P<speaker>[^?!.,;:]{2,60})"),
+)
+_QUESTION_OPENING = re.compile(
+    rf"^(?:(?:what|how|why|when|which|who|whose|what's|whats|so|and|but|ok|okay|{_AUXILIARY})\s+)+"
+)
+
+
+def asked_speaker(question: str) -> str | None:
+    """The words naming whose statement a question asks for, or None when it asks for none.
+
+    "What did Russia accuse Azerbaijan of?" -> "russia"; "what is baku's position" -> "baku".
+    The caller decides what the words stand for (a side, a person); this only finds them.
+    """
+    text = " ".join(question.lower().replace("’", "'").split())
+    for pattern in _ASKED_SPEAKER:
+        match = pattern.search(text)
+        if match:
+            speaker = _QUESTION_OPENING.sub("", match.group("speaker")).strip()
+            if speaker:
+                return speaker
+    return None
