@@ -24,7 +24,7 @@ def answered(**changes: object) -> Answer:
         quote="Hajizada said the note described the actions as violations.",
         attribution="Hajizada, as reported by TRT",
         source=SOURCE,
-        confidence=0.9,
+        confidence=0.97,
         passage_id="trt:12",
     )
     return Answer(**{**base.__dict__, **changes})  # type: ignore[arg-type]
