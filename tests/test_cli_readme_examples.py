@@ -29,8 +29,7 @@ IMPLIED = {
 # Left to the ranking and confidence (issue 13), and failing on main before this test:
 # - the one sentence naming the brothers, a photo caption, does not say "Yekaterinburg", so the
 #   sentence that does ("two Azerbaijani nationals") wins;
-# - "What does Baku want?" ranks "Baku has called for..." but abstains (confidence 0.11).
-NOT_YET = {"who died in custody in Yekaterinburg?", "What does Baku want?"}
+NOT_YET = {"who died in custody in Yekaterinburg?"}
 
 
 def test_every_readme_example_question_has_its_implied_quote_here() -> None:

@@ -36,6 +36,7 @@ from factbot.index.meaning import default_encoder, has_vectors, passage_matrix
 from factbot.index.sketch import default_table
 from factbot.language import chat
 from factbot.language.commonness import generality_factor
+from factbot.language.speakers import ASKING_VERBS
 from factbot.language.text import (
     FOREIGN_QUESTION_WORDS,
     QUESTION_WORDS,
@@ -248,6 +249,10 @@ class Question:
     # The side whose statement is asked for ("what did Russia say"): passages known to speak
     # for another side are no candidates (`sides.py`).
     asked_side: str | None = None
+    # The question's verb of saying or wanting was one the sources never use ("what does Baku
+    # want"): only passages in that side's own voice are candidates, or the question would be
+    # reduced to its speaker's name and any sentence naming it would seem to answer.
+    own_voice_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -395,8 +400,16 @@ class Matcher:
         found: list[str] = []
         unknown: list[str] = []
         generality: dict[str, float] = {}
+        asked_side = self.sides.asked(text)
+        own_voice_only = False
         for index, word in enumerate(question_words):
             if word in STOPWORDS or word in QUESTION_WORDS:
+                continue
+            if asked_side and word in ASKING_VERBS and word not in self.df and stem(word) not in self.df:
+                # "What does Baku want?": the verb only frames the question as Baku's statement,
+                # which the side check enforces; a frame word the sources never use is no
+                # evidence against a passage.
+                own_voice_only = True
                 continue
             for term in self._terms_for(word, entity_at.get(index, ())):
                 if term is None:
@@ -420,7 +433,8 @@ class Matcher:
             generality=generality,
             wanted=answer_kind(question_words),
             entity_order=tuple(dict.fromkeys(e for i in sorted(entity_at) for e in sorted(entity_at[i]))),
-            asked_side=self.sides.asked(text),
+            asked_side=asked_side,
+            own_voice_only=own_voice_only,
         )
 
     def _fix_question_word(self, question_words: list[str]) -> list[str]:
@@ -570,6 +584,8 @@ class Matcher:
             for r in self._fetch_candidates(question)
             if not _within(r, exclude) and not self.sides.speaks_for_another(r["id"], question.asked_side)
         ]
+        if question.own_voice_only:
+            rows = [r for r in rows if self.sides.of_passage.get(r["id"]) == question.asked_side]
         if not rows:
             return Ranking(question, (), 0.0)
         weights = {t: self.term_weight(question, t) for t in question.terms}

@@ -119,6 +119,7 @@ _ASKING_VERBS = (
     r"threaten|threatens|threatened|request|requests|requested|expect|expects|expected|describe|"
     r"describes|described|condemn|condemns|condemned"
 )
+ASKING_VERBS = frozenset(_ASKING_VERBS.split("|"))
 # After a form of "be" only the -ing form is the speaker's own act: "what is Russia demanding",
 # but "what is the envoy called" and "why was he called in" are passive.
 _BE = r"(?:is|was|are|were)"
