@@ -155,3 +155,30 @@ def test_follow_up_checks_run_once_per_revision_of_the_base(
     retire(FactBase(built_db), Actor.os_user("editor"), "azerbaijan-protests-torture", "test")
     engine.related_questions(engine.ask("Who died in police custody?"))
     assert len(ranked) > checks + 1, "an edit makes them be checked again"
+
+
+def test_who_answered_without_a_name_comes_with_the_sentence_naming_the_people_it_means(
+    tmp_path: Path,
+) -> None:
+    from factbot.knowledge.build import build_fact_base
+
+    knowledge = tmp_path / "knowledge"
+    (knowledge / "sources").mkdir(parents=True)
+    article = Path(__file__).parent / "fixtures" / "summary" / "harbour-wire-valmora.md"
+    (knowledge / "sources" / article.name).write_text(article.read_text(encoding="utf-8"), encoding="utf-8")
+    (knowledge / "entities.toml").write_text(
+        "\n".join(
+            f'[[entity]]\nid = "{slug}"\nname = "{name}"\nkind = "person"\n'
+            f'description = "Ruritanian woman who died in police custody in Valmora"\n'
+            for slug, name in (("mila-kessel", "Mila Kessel"), ("dora-kessel", "Dora Kessel"))
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / "valmora.db"
+    build_fact_base(knowledge, db)
+    engine = AnswerEngine(db, 0.0)
+
+    answer = engine.ask("who died in police custody in valmora?")
+
+    assert answer.quote is not None and "two Ruritanian sisters died" in answer.quote
+    assert "Mila and Dora Kessel" in answer.related[0].quote

@@ -59,7 +59,10 @@ def test_chat_who_are_they_after_an_answer_naming_no_one_finds_who_they_are(
 ) -> None:
     first, follow_up = chat(shared_db, DIED, "who are they?")
 
-    assert "two Azerbaijani nationals" in first and SAFAROV_BROTHERS not in first
+    quote = next(line for line in first.splitlines() if line.strip().startswith("“"))
+    # The quote names no one (the people come with it as a related quote, and "who are they?"
+    # is still read as asking about them).
+    assert "two Azerbaijani nationals" in quote and SAFAROV_BROTHERS not in quote
     assert SAFAROV_BROTHERS in follow_up
 
 

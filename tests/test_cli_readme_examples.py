@@ -20,16 +20,17 @@ FINDS = re.compile(r'"([^"]+\?)" finds\s+"([^"]+?)\.*"')
 
 # Question -> words its quote must hold, as the README implies them.
 IMPLIED = {
-    # The README's story: "two Azerbaijani brothers died in Russian police custody".
-    "who died in custody in Yekaterinburg?": "Huseyn and Ziyaddin Safarov",
+    # The README's story: "two Azerbaijani brothers died in Russian police custody". The one
+    # sentence saying so for Yekaterinburg calls them "two Azerbaijani nationals"; the sentence
+    # naming them (a photo caption) does not say where, so it comes with the answer (below).
+    "who died in custody in Yekaterinburg?": "two Azerbaijani nationals were arrested and later died in custody",
     "Who is Rahman Mustafayev?": "Azerbaijan’s ambassador in Moscow, Rahman Mustafayev",
     "where was the raid": "police raid in the Russian city of Yekaterinburg",
     **{question: found for question, found in FINDS.findall(README)},
 }
-# Left to the ranking and confidence (issue 13), and failing on main before this test:
-# - the one sentence naming the brothers, a photo caption, does not say "Yekaterinburg", so the
-#   sentence that does ("two Azerbaijani nationals") wins;
-NOT_YET = {"who died in custody in Yekaterinburg?"}
+# Question -> words shown with the answer, as its first related quote: a "who" question answered
+# by a sentence that names no one also gets the people it means, by name.
+NAMED_WITH_IT = {"who died in custody in Yekaterinburg?": "Huseyn and Ziyaddin Safarov"}
 
 
 def test_every_readme_example_question_has_its_implied_quote_here() -> None:
@@ -37,15 +38,7 @@ def test_every_readme_example_question_has_its_implied_quote_here() -> None:
     assert asked == set(IMPLIED)
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        pytest.param(q, marks=pytest.mark.xfail(reason="ranking, see NOT_YET", strict=False))
-        if q in NOT_YET
-        else q
-        for q in IMPLIED
-    ],
-)
+@pytest.mark.parametrize("question", list(IMPLIED))
 def test_readme_example_answers_with_the_quote_it_implies(shared_db: Path, question: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "factbot", "--db", str(shared_db), "ask", "--json", question],
@@ -58,3 +51,5 @@ def test_readme_example_answers_with_the_quote_it_implies(shared_db: Path, quest
 
     assert answer["answered"], answer
     assert IMPLIED[question] in answer["quote"], answer["quote"]
+    if question in NAMED_WITH_IT:
+        assert NAMED_WITH_IT[question] in answer["related"][0]["quote"], answer["related"]

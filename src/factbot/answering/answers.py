@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from factbot.answering import matcher as matching
-from factbot.answering.matcher import Candidate, Matcher, Span
+from factbot.answering.matcher import Candidate, Matcher, Question, Span
 from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
 from factbot.index.disagreement import COUNT, ClaimIndex, ClaimMemo, Version, kinds_asked
@@ -187,6 +187,7 @@ class AnswerEngine:
         # (revision, generated question) -> whether it is answered; see _answers.
         self._answerable: dict[tuple[str | None, str], str | None] = {}
         self._mention_counts: tuple[str | None, dict[str, int]] = (None, {})
+        self._descriptions: tuple[str | None, dict[str, frozenset[str]]] = (None, {})
         self._memo = ClaimMemo()
         self._passage_entities: dict[tuple[str | None, str], tuple[Entity, ...]] = {}
         self._matcher()  # fail now, with a rebuild hint, if the base is missing or corrupt
@@ -295,7 +296,9 @@ class AnswerEngine:
         shown = {c.passage_id for c in earlier} | {v.passage_id for v in conflicts}
         ordered = (best, *(c for c in candidates if c is not best and c.passage_id not in shown))
         source = sources[best.source_id]
-        related = tuple(self._related_view(c, sources) for c in _related(best, ordered))
+        naming = self._naming(analysed, best, ordered)
+        others = _related(best, tuple(c for c in ordered if c is not naming))
+        related = tuple(self._related_view(c, sources) for c in [*([naming] if naming else []), *others][:2])
         log.debug("answered %r with %s (%.2f)", text, best.passage_id, ranking.confidence)
         return Answer(
             question=text,
@@ -779,6 +782,48 @@ class AnswerEngine:
 
         nearest = min(people, key=distance)
         return {nearest.id} if distance(nearest) < len(quote) else set()
+
+    def _naming(
+        self, analysed: Question, best: Candidate, ordered: Sequence[Candidate]
+    ) -> Candidate | None:
+        """For a "who" question answered by a sentence that names no one ("two Azerbaijani
+        nationals were arrested and later died in custody"), the best other candidate naming a
+        person whom the maintainers describe in all of the question's own terms ("Azerbaijani
+        national who died in Russian police custody in Yekaterinburg").
+
+        The description is the maintainers' word on who a person is; the quote shown is still
+        a passage of a source, as every related one is.
+        """
+        if analysed.intent != "who" or not analysed.terms:
+            return None
+        if any(e.kind == "person" for e in self._entities_in(best.passage_id)):
+            return None
+        wanted = set(analysed.terms)
+        described = {
+            entity_id
+            for entity_id, terms in self._person_descriptions().items()
+            if wanted <= terms
+        }
+        if not described:
+            return None
+        for candidate in ordered[1:]:
+            named = {e.id for e in self._entities_in(candidate.passage_id) if e.kind == "person"}
+            if named & described and not _overlaps(candidate, best):
+                return candidate
+        return None
+
+    def _person_descriptions(self) -> dict[str, frozenset[str]]:
+        """Each described person's description, as index terms; read once per revision."""
+        revision = self._matcher().revision
+        if self._descriptions[0] != revision or revision is None:
+            rows = self.db.execute(
+                "SELECT id, description FROM entities WHERE kind = 'person' AND description != ''"
+            ).fetchall()
+            self._descriptions = (
+                revision,
+                {entity_id: frozenset(index_terms(text or "")) for entity_id, text in rows},
+            )
+        return self._descriptions[1]
 
     def _mentions(self) -> dict[str, int]:
         """How many passages name each entity; counted once per revision of the base."""

@@ -319,11 +319,15 @@ def _shown(answer: Answer) -> tuple[str, ...]:
 
 def _people(engine: AnswerEngine, answer: Answer) -> tuple[Entity, ...]:
     """Who a pronoun in the next question may mean: the people the question named, else those
-    named in the quote shown."""
+    named in the quote shown, else, when a "who" question got a quote naming no one ("two
+    Azerbaijani nationals"), those of the first related quote: the one naming them."""
     asked = engine.people(answer.entities)
     if asked:
         return asked
-    return engine.people_in(answer.passage_id) if answer.passage_id else ()
+    named = engine.people_in(answer.passage_id) if answer.passage_id else ()
+    if not named and answer.intent == "who" and answer.related:
+        named = engine.people_in(answer.related[0].passage_id)
+    return named
 
 
 def _clarify(
