@@ -43,6 +43,7 @@ class Sides:
 
     affiliation: Affiliations
     of_passage: dict[str, str]
+    spoken: frozenset[str]  # the sides some passage speaks for
 
     def asked(self, question: str) -> str | None:
         """The side whose statement `question` asks for, or None (also when it names two:
@@ -51,7 +52,10 @@ class Sides:
         if not speaker:
             return None
         found = {self.affiliation.side_of(part) for part in _BOTH.split(speaker)}
-        return found.pop() if len(found) == 1 else None
+        side = found.pop() if len(found) == 1 else None
+        # A side no passage speaks for is no side of this base ("what do the farmers in Gyumri
+        # want" names a place, but no one there is quoted): nothing to hold the answer to.
+        return side if side in self.spoken else None
 
     def speaks_for_another(self, passage_id: str, asked: str | None) -> bool:
         """Whether the passage is known to speak for a side other than the one asked about."""
@@ -88,7 +92,7 @@ def read_sides(db: sqlite_utils.Database) -> Sides:
         side = affiliation.side_of(actor) if actor else None
         if side is not None:
             of_passage[passage_id] = side
-    return Sides(affiliation, of_passage)
+    return Sides(affiliation, of_passage, frozenset(of_passage.values()))
 
 
 def _side_evidence(db: sqlite_utils.Database) -> list[Entity]:
