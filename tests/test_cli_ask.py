@@ -157,3 +157,24 @@ def test_an_ingested_base_is_current_from_the_start(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     assert factbot("--db", str(db), "ingest", str(article)).returncode == 0
     assert AnswerEngine(db).needs_rebuild() is None
+
+
+@pytest.mark.parametrize("question", ["Кто задержан в Баку?", "Bakıda kim həbs olunub?"])
+def test_a_question_it_could_not_wholly_read_is_not_blamed_on_the_sources(
+    shared_db: Path, question: str
+) -> None:
+    result = factbot("--db", str(shared_db), "ask", "--json", question)
+    answer = json.loads(result.stdout)
+
+    # The English question is answered; these are not, and the bot says why.
+    assert not answer["answered"]
+    assert "could not read every word" in answer["message"]
+    assert "don't say" not in answer["message"]
+    assert answer["suggestions"]
+
+
+def test_an_english_question_the_sources_do_not_answer_still_says_they_dont(shared_db: Path) -> None:
+    answer = json.loads(factbot("--db", str(shared_db), "ask", "--json", "who is the mayor of baku").stdout)
+
+    assert not answer["answered"]
+    assert answer["message"].startswith("My sources don't say")

@@ -45,6 +45,16 @@ log = logging.getLogger(__name__)
 STOPWORDS_STEMS = frozenset(stem(w) for w in STOPWORDS | QUESTION_WORDS)
 
 MAX_QUESTION_CHARS = 2000
+SILENT = "My sources don't say. Here is what I can answer:"
+# An abstention on a question the engine could not wholly read says so: "My sources don't say"
+# would blame sources that may well say it ("Кто задержан в Баку?" is answered in English).
+PARTLY_READ = (
+    "I could not read every word of this question: I read Russian and Azerbaijani only in part, "
+    "so my sources may still say. Asked in English, or naming a person or place, I may find it. "
+    "Here is what I can answer:"
+)
+# Letters of Russian and Azerbaijani that English never uses.
+_FOREIGN_LETTERS = re.compile(r"[\u0400-\u04ffəƏğĞıİşŞ]")
 NEAR_MISSES = 3
 # People first: "Who is X?" is what readers of a quote most often ask next.
 SUGGESTED_KINDS = ("person", "place", "organisation")
@@ -286,7 +296,8 @@ class AnswerEngine:
         entities = analysed.entities
         if not ranking.candidates or ranking.confidence < self.min_confidence:
             near = tuple(c.passage_id for c in ranking.candidates[:NEAR_MISSES])
-            return self._abstain(text, analysed.intent, entities, ranking.confidence, near)
+            message = PARTLY_READ if _partly_read(text, analysed) else None
+            return self._abstain(text, analysed.intent, entities, ranking.confidence, near, message)
         candidates = ranking.candidates
         sources = self._sources({c.source_id for c in candidates})
         best, earlier = self._latest_if_asked(text, candidates, entities, sources)
@@ -481,6 +492,7 @@ class AnswerEngine:
         entities: tuple[str, ...],
         confidence: float,
         near: Sequence[str] = (),
+        message: str | None = None,
     ) -> Answer:
         return Answer(
             question=text,
@@ -489,7 +501,7 @@ class AnswerEngine:
             intent=intent,
             entities=entities,
             suggestions=self._suggestions_for(text, entities, near),
-            message="My sources don't say. Here is what I can answer:",
+            message=message or SILENT,
         )
 
     def _suggestions_for(
@@ -895,6 +907,12 @@ def question_about(name: str, kind: str) -> str:
     if kind == "organisation":
         return f"What did {name} say?"  # organisations in the news are mostly heard from
     return f"What do the sources say about {name}?"
+
+
+def _partly_read(text: str, analysed: Question) -> bool:
+    """Whether the question is written in Russian or Azerbaijani and holds words the engine
+    could not read (words no source uses, read as nothing)."""
+    return bool(analysed.unknown_terms) and _FOREIGN_LETTERS.search(text) is not None
 
 
 def fold_question(question: str) -> str:
