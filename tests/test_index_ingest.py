@@ -236,3 +236,39 @@ def test_bad_metadata_is_refused(tmp_path: Path) -> None:
         ingest_paths(tmp_path / "f.db", [article], published="yesterday")
     with pytest.raises(InputError, match="http"):
         ingest_paths(tmp_path / "f.db", [article], url="javascript:alert(1)")
+
+
+TITLED_ARTICLE = """\
+VALMORA, March 3 (Harbour Wire) - Presidents Otto Brandt and Mila Kessel met in Valmora on Friday.
+Freedonian Deputy Prime Minister Dora Lind flew to Valmora, where Brandt apologised to Mila Kessel.
+Valmora Airlines cancelled its flights, and the Valmora Gazette reported the talks.
+"""
+
+
+def test_titles_before_a_name_are_not_part_of_it_and_make_it_a_person() -> None:
+    found = {e.name: e.kind for e in find_entities(TITLED_ARTICLE, segment(TITLED_ARTICLE))}
+
+    assert found["Otto Brandt"] == "person"
+    assert found["Dora Lind"] == "person"
+    assert not any(name.startswith(("Presidents", "Freedonian Deputy")) for name in found)
+
+
+def test_a_two_word_name_after_to_is_a_person_not_a_place() -> None:
+    found = {e.name: e.kind for e in find_entities(TITLED_ARTICLE, segment(TITLED_ARTICLE))}
+
+    assert found["Mila Kessel"] == "person"
+    assert found["Valmora"] == "place"
+
+
+def test_a_dateline_in_capitals_is_the_name_the_prose_uses() -> None:
+    found = {e.name for e in find_entities(TITLED_ARTICLE, segment(TITLED_ARTICLE))}
+
+    assert "VALMORA" not in found
+    assert "Valmora" in found
+
+
+def test_a_name_holding_a_place_name_or_an_outlets_word_is_a_body_not_a_person() -> None:
+    found = {e.name: e.kind for e in find_entities(TITLED_ARTICLE, segment(TITLED_ARTICLE))}
+
+    assert found["Valmora Airlines"] == "organisation"
+    assert found["Valmora Gazette"] == "organisation"
