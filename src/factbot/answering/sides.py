@@ -21,13 +21,12 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from factbot.language.roles import Affiliations, affiliations
+from factbot.language.roles import Affiliations, affiliations, lowercase_words
 from factbot.language.speakers import PRONOUN_SPEAKERS, asked_speaker, continues_previous
 from factbot.models import Entity
 from factbot.store.database import list_entities
 
 _BOTH = re.compile(r"\s+(?:and|or|&)\s+|\s*,\s*")
-_LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 # The outlet's own account of what an institution did: "In response, Azerbaijan’s Foreign
 # Ministry summoned ...". The institution is the actor, and its side the sentence's.
 _ACTING_INSTITUTION = re.compile(
@@ -67,9 +66,7 @@ class Sides:
 
 def read_sides(db: sqlite_utils.Database) -> Sides:
     """Every active passage's side, from its speaker (or the speaker it continues)."""
-    common = frozenset(
-        word for (text,) in db.execute("SELECT text FROM sources") for word in _LOWERCASE_WORD.findall(text)
-    )
+    common = lowercase_words(text for (text,) in db.execute("SELECT text FROM sources"))
     affiliation = affiliations(_side_evidence(db), common, {})
     of_passage: dict[str, str] = {}
     last_speaker: dict[str, str] = {}

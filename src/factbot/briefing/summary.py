@@ -35,6 +35,7 @@ from factbot.language.roles import (
     affiliations,
     alias_words,
     could_be_person,
+    lowercase_words,
     mentions,
     roles_in,
 )
@@ -107,7 +108,6 @@ class _Base:
     role_claims: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
 
 
-_LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 
 
 def _load(db: sqlite_utils.Database) -> _Base:
@@ -136,7 +136,7 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         entities={entity.id: entity for entity in list_entities(db)},
         idf=_idf(db),
         revision=revision(db),
-        common=frozenset(w for text in texts.values() for w in _LOWERCASE_WORD.findall(text)),
+        common=lowercase_words(texts.values()),
         curated=frozenset(str(row[0]) for row in curated),
         dates=passage_dates(db),
         disputes=tuple(tuple(group) for group in claims.disputes()),

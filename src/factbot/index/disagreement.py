@@ -27,7 +27,14 @@ from datetime import date
 import sqlite_utils
 
 from factbot.index.dating import DAY, PassageDate, passage_dates, reported_on
-from factbot.language.roles import Mention, alias_words, could_be_person, mentions, roles_in
+from factbot.language.roles import (
+    Mention,
+    alias_words,
+    could_be_person,
+    lowercase_words,
+    mentions,
+    roles_in,
+)
 from factbot.language.text import STOPWORDS, stem, words
 from factbot.models import Entity
 
@@ -80,7 +87,6 @@ _VAGUE_ROLES = frozenset(
     mother nephew niece""".split()
 )
 _ROLE_FILLER = frozenset("the its his her their a an our then now later also".split())
-_LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
 _EVENT_VERB = re.compile(r"^[a-z]{3,}(?:ed|en|wn|ought|ught)$")
 
 
@@ -552,7 +558,7 @@ def _read_claims(
             entity_ids=tuple(e.id for e in linked if e.kind in ("person", "organisation")),
         )
         # A one-word alias the text also writes in lower case ("Security") is not looked for.
-        common = frozenset(_LOWERCASE_WORD.findall(text))
+        common = lowercase_words([text])
         people = [
             (e.id, alias_words(e, common))
             for e in linked

@@ -106,6 +106,14 @@ def _folded_tokens(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(tokens)
 
 
+_LOWERCASE_WORD = re.compile(r"(?<![\w’'-])[a-z][a-z’'-]+")
+
+
+def lowercase_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words `texts` write in lower case: the `common` words of `alias_words`."""
+    return frozenset(word for text in texts for word in _LOWERCASE_WORD.findall(text))
+
+
 def alias_words(entity: Entity, common: frozenset[str]) -> list[tuple[str, ...]]:
     """The spellings of `entity` safe to look for, as folded word tuples.
 
