@@ -24,9 +24,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from factbot.answering.answers import AnswerEngine
+from factbot.briefing.document import Summary
 from factbot.briefing.pages import Message
 from factbot.briefing.render import discord_pages
-from factbot.briefing.summary import LENGTHS, Summary, build_summary, parse_since
+from factbot.briefing.summary import LENGTHS, build_summary, parse_since
 from factbot.settings import Settings
 
 from ..app import FactBot
