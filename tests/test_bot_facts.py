@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from database_helpers import snapshot
 from fakes import FakeDiscord
 from fakes.maintainers import (  # noqa: F401 (fixtures)
     People,
@@ -161,12 +162,12 @@ async def test_non_maintainer_is_refused_and_nothing_changes(
     sub: str | None,
     options: dict[str, Any],
 ) -> None:
-    before = list(sqlite3.connect(built_db).iterdump())
+    before = snapshot(built_db)
     sent = await fake_discord.slash(name, options, user=people.stranger, subcommand=sub)
     data = (await fake_discord.reply(sent)).json["data"]
     assert data["flags"] & EPHEMERAL
     assert data["content"].startswith("Only maintainers can do this")
-    assert list(sqlite3.connect(built_db).iterdump()) == before
+    assert snapshot(built_db) == before
 
 
 async def test_refused_input_gets_the_core_message(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from database_helpers import snapshot
 from fakes import FakeDiscord
 from fakes.maintainers import (  # noqa: F401 (fixtures)
     People,
@@ -47,13 +48,6 @@ async def source(
 async def ask(fake: FakeDiscord, question: str) -> str:
     return str((await fake.reply(await fake.slash("ask", {"question": question}))).message)
 
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def query(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -178,12 +172,12 @@ async def test_a_bad_attachment_gets_one_clear_line_and_the_base_is_unchanged(
     upload: Upload,
     message: str,
 ) -> None:
-    before = dump(built_db)
+    before = snapshot(built_db)
     data = await source(fake_discord, people.maintainer, "add", file=upload, reason="r")
     assert data["flags"] & EPHEMERAL
     assert message in data["content"]
     assert "\n" not in data["content"].strip() and "Traceback" not in data["content"]
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
 
 
 async def test_an_attachment_over_the_limit_by_its_size_is_never_downloaded(
@@ -199,25 +193,25 @@ async def test_an_attachment_larger_than_its_stated_size_is_cut_off_at_the_limit
     fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
 ) -> None:
     """Discord's size is checked first, but the download stops at the limit whatever it said."""
-    before = dump(built_db)
+    before = snapshot(built_db)
     huge = b"Baku said the talks went well. " * (16 * 1024 * 1024 // 31)
     upload = Upload("huge.md", huge, size=1_000)
     data = await source(fake_discord, people.maintainer, "add", file=upload, reason="r")
     assert f"huge.md is over {MAX_UPLOAD_BYTES:,} bytes" in data["content"]
     [download] = fake_discord.downloads
     assert not download.finished and download.sent < len(huge)
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
 
 
 async def test_a_non_maintainer_is_refused_before_anything_is_downloaded_or_written(
     fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
 ) -> None:
-    before = dump(built_db)
+    before = snapshot(built_db)
     data = await source(fake_discord, people.stranger, "add", file=ferry_upload(), reason="r")
     assert data["flags"] & EPHEMERAL
     assert data["content"].startswith("Only maintainers can do this")
     assert fake_discord.downloads == []
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
 
 
 # --- /source edit -----------------------------------------------------------------------------
@@ -279,19 +273,19 @@ async def test_a_refused_source_edit_gets_the_core_message_and_changes_nothing(
     options: dict[str, Any],
     message: str,
 ) -> None:
-    before = dump(built_db)
+    before = snapshot(built_db)
     data = await source(fake_discord, people.maintainer, "edit", reason="r", **options)
     assert message in data["content"]
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
 
 
 async def test_a_non_maintainer_cannot_edit_a_source(
     fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
 ) -> None:
-    before = dump(built_db)
+    before = snapshot(built_db)
     data = await source(fake_discord, people.stranger, "edit", source=TRT, title="T", reason="r")
     assert data["content"].startswith("Only maintainers can do this")
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
 
 
 async def test_source_commands_are_hidden_by_default_and_guild_only(discord_bot: FactBot) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from database_helpers import snapshot
 
 from factbot.answering.answers import AnswerEngine
 from factbot.editing import (
@@ -49,14 +50,6 @@ def base(built_db: Path) -> Iterator[FactBase]:
     yield handle
     handle.close()
 
-
-def snapshot(path: Path) -> list[str]:
-    """Everything in the file, as SQL: equal snapshots mean nothing changed."""
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def test_retiring_the_answering_passage_changes_the_answer(base: FactBase, built_db: Path) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from database_helpers import snapshot
 
 from factbot.answering.gaps import top_gaps
 from factbot.editing import (
@@ -54,10 +54,10 @@ def base(built_db: Path) -> Iterator[FactBase]:
 def test_non_maintainer_is_refused_and_nothing_changes(
     base: FactBase, built_db: Path, name: str
 ) -> None:
-    before = list(sqlite3.connect(built_db).iterdump())
+    before = snapshot(built_db)
     with pytest.raises(PermissionDenied, match="Only maintainers"):
         OPERATIONS[name](base, STRANGER)
-    assert list(sqlite3.connect(built_db).iterdump()) == before
+    assert snapshot(built_db) == before
 
 
 def test_maintainer_role_is_recognised_by_name_or_by_id() -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from database_helpers import snapshot
 from fakes import CapturedRequest, FakeDiscord, start_bot
 from fakes import payloads as fake_payloads
 from fakes.server import Handler
@@ -96,13 +97,6 @@ def bot_settings(built_db: Path) -> Settings:
         ask_cooldown_seconds=60.0,
     )
 
-
-def dump(db: Path) -> list[str]:
-    conn = sqlite3.connect(db)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 # --- the token --------------------------------------------------------------------------------
@@ -311,7 +305,7 @@ async def test_each_maintainer_command_refuses_members_without_the_role(
     impostor = fake_discord.make_user(ROLE)  # named like the role, without it
     other_role = fake_discord.add_role("factbot-maintainers")  # a look-alike role
     lookalike = fake_discord.make_user("lookalike", roles=(other_role,))
-    before = dump(built_db)
+    before = snapshot(built_db)
     async with start_bot(fake_discord, bot_settings):
         replies = [
             await fake_discord.reply(
@@ -322,7 +316,7 @@ async def test_each_maintainer_command_refuses_members_without_the_role(
     for reply in replies:
         assert reply.flags & EPHEMERAL
         assert reply.message["content"].startswith("Only maintainers can do this")
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
     assert not [r for r in fake_discord.requests if r.path.startswith("/channels/")], (
         "nothing public"
     )
@@ -477,7 +471,7 @@ def test_the_core_refuses_non_maintainers_whatever_the_front_end(
     built_db: Path, knowledge_dir: Path, operation: str
 ) -> None:
     stranger = Actor.discord(7, "mallory", ["member", "factbot-maintainers"], ROLE)
-    before = dump(built_db)
+    before = snapshot(built_db)
     base = FactBase(built_db)
     calls: dict[str, Callable[[], object]] = {
         "rebuild": lambda: rebuild(knowledge_dir, built_db, stranger),
@@ -495,7 +489,7 @@ def test_the_core_refuses_non_maintainers_whatever_the_front_end(
             calls[operation]()
     finally:
         base.close()
-    assert dump(built_db) == before
+    assert snapshot(built_db) == before
 
 
 # --- nobody gets pinged --------------------------------------------------------------------
