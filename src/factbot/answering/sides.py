@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlite_utils
 
 from factbot.language.roles import Affiliations, affiliations, lowercase_words
-from factbot.language.speakers import PRONOUN_SPEAKERS, asked_speaker, continues_previous
+from factbot.language.speakers import asked_speaker, voices
 from factbot.models import Entity
 from factbot.store.database import list_entities
 
@@ -42,7 +43,11 @@ class Sides:
 
     affiliation: Affiliations
     of_passage: dict[str, str]
-    spoken: frozenset[str]  # the sides some passage speaks for
+
+    @cached_property
+    def spoken(self) -> frozenset[str]:
+        """The sides some passage speaks for."""
+        return frozenset(self.of_passage.values())
 
     def asked(self, question: str) -> str | None:
         """The side whose statement `question` asks for, or None (also when it names two:
@@ -68,28 +73,18 @@ def read_sides(db: sqlite_utils.Database) -> Sides:
     """Every active passage's side, from its speaker (or the speaker it continues)."""
     common = lowercase_words(text for (text,) in db.execute("SELECT text FROM sources"))
     affiliation = affiliations(_side_evidence(db), common, {})
-    of_passage: dict[str, str] = {}
-    last_speaker: dict[str, str] = {}
-    previous_voice: dict[str, str | None] = {}
     rows = db.execute(
         "SELECT id, source_id, text, attribution, kind FROM passages "
         "WHERE status = 'active' ORDER BY source_id, start, kind DESC, id"
     ).fetchall()
-    for passage_id, source_id, text, attribution, kind in rows:
-        voice: str | None = attribution or None
-        if voice and voice.lower() in PRONOUN_SPEAKERS:
-            voice = last_speaker.get(source_id)
-        if kind == "sentence":
-            if voice:
-                last_speaker[source_id] = voice
-            elif continues_previous(text):
-                voice = previous_voice.get(source_id)
-            previous_voice[source_id] = voice
+    said = voices((source_id, kind, text, attribution or None) for _, source_id, text, attribution, kind in rows)
+    of_passage: dict[str, str] = {}
+    for (passage_id, _, text, _, _), (_, voice) in zip(rows, said, strict=True):
         actor = voice or _acting_institution(text)
         side = affiliation.side_of(actor) if actor else None
         if side is not None:
             of_passage[passage_id] = side
-    return Sides(affiliation, of_passage, frozenset(of_passage.values()))
+    return Sides(affiliation, of_passage)
 
 
 def _side_evidence(db: sqlite_utils.Database) -> list[Entity]:

@@ -39,7 +39,7 @@ from factbot.language.roles import (
     mentions,
     roles_in,
 )
-from factbot.language.speakers import PRONOUN_SPEAKERS, continues_previous
+from factbot.language.speakers import voices
 from factbot.language.text import words
 from factbot.models import Entity, Source, attribution_for, format_day
 from factbot.store.database import list_entities, revision, source_from_row
@@ -108,8 +108,6 @@ class _Base:
     role_claims: dict[str, tuple[Claim, ...]] = field(default_factory=dict)
 
 
-
-
 def _load(db: sqlite_utils.Database) -> _Base:
     try:
         return _read_base(db)
@@ -132,7 +130,7 @@ def _read_base(db: sqlite_utils.Database) -> _Base:
         sources=sources,
         texts=texts,
         added=added,
-        rows=tuple(_continuations(_resolve_pronouns(_read_rows(db)))),
+        rows=tuple(_with_voices(_read_rows(db))),
         entities={entity.id: entity for entity in list_entities(db)},
         idf=_idf(db),
         revision=revision(db),
@@ -185,45 +183,13 @@ def _read_rows(db: sqlite_utils.Database) -> list[_Row]:
     ]
 
 
-def _resolve_pronouns(rows: Iterable[_Row]) -> list[_Row]:
-    """Credit "He said ..." to the last named speaker of the same source.
-
-    Ingest sometimes stores the pronoun itself as the speaker; a briefing must never credit a
-    claim to "He".
-    """
-    resolved: list[_Row] = []
-    last: dict[str, str] = {}
-    for row in rows:
-        speaker = row.speaker
-        if speaker and speaker.lower() in PRONOUN_SPEAKERS:
-            speaker = last.get(row.source_id)
-            row = replace(row, speaker=speaker)
-        if speaker and row.kind == "sentence":
-            last[row.source_id] = speaker
-        resolved.append(row)
-    return resolved
-
-
-def _continuations(rows: Iterable[_Row]) -> list[_Row]:
-    """Give a sentence that continues the one before it that sentence's voice.
-
-    "Russia’s Foreign Ministry said it summoned the ambassador. During the meeting, he was handed
-    a note demanding ..." reports Russia's demand in the outlet's own words: the quote stays
-    credited to the outlet, but it belongs under the side that made the demand.
-    """
-    resolved: list[_Row] = []
-    previous: _Row | None = None
-    for row in rows:
-        if row.kind != "sentence":
-            resolved.append(replace(row, voice=row.speaker))
-            continue
-        voice = row.speaker
-        if voice is None and previous is not None and previous.source_id == row.source_id:
-            voice = previous.voice if continues_previous(row.text) else None
-        row = replace(row, voice=voice)
-        resolved.append(row)
-        previous = row
-    return resolved
+def _with_voices(rows: Sequence[_Row]) -> list[_Row]:
+    """The rows with pronoun speakers resolved and each claim's voice (`speakers.voices`)."""
+    said = voices((row.source_id, row.kind, row.text, row.speaker) for row in rows)
+    return [
+        replace(row, speaker=speaker, voice=voice)
+        for row, (speaker, voice) in zip(rows, said, strict=True)
+    ]
 
 
 def _idf(db: sqlite_utils.Database) -> dict[str, float]:

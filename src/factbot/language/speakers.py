@@ -7,7 +7,7 @@ or is the outlet's own account; the answer credits the claim to its speaker, nev
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 _REPORTING_VERBS = (
     "said|says|say|told|tells|stated|states|confirmed|confirms|announced|announces|added|adds|"
@@ -91,7 +91,7 @@ def _clean_subject(subject: str) -> str | None:
 
 # Ingest sometimes stores the pronoun itself as the speaker ("He said ..." opening a paragraph);
 # whoever was last named in the same source is the one speaking.
-PRONOUN_SPEAKERS = frozenset({"he", "she", "they", "it", "we", "i"})
+_PRONOUN_SPEAKERS = frozenset({"he", "she", "they", "it", "we", "i"})
 
 # "During the meeting, X was handed a note ..." goes on telling the event of the sentence before.
 _CONTINUES = re.compile(
@@ -100,10 +100,35 @@ _CONTINUES = re.compile(
 )
 
 
-def continues_previous(text: str) -> bool:
-    """Whether a sentence goes on telling the event of the one before it, so that a claim it
-    reports in the outlet's words ("a note demanding ...") is that sentence's speaker's."""
-    return _CONTINUES.match(text) is not None
+def voices(
+    passages: Iterable[tuple[str, str, str, str | None]],
+) -> list[tuple[str | None, str | None]]:
+    """For each stored passage (source id, kind, text, speaker), in source order: its speaker
+    with a pronoun resolved, and the voice its claim is in.
+
+    A speaker stored as "He" is the last speaker named by a sentence of the same source, or
+    none: a claim is never credited to "He". A sentence with no speaker that goes on telling
+    the event of the sentence before ("Russia's Foreign Ministry said it summoned the
+    ambassador. During the meeting, he was handed a note demanding ...") is in that sentence's
+    voice: the quote stays credited to the outlet, but the demand is Russia's. Both the summary
+    (which side says what) and the answer engine (whose words a question asks for) read claims
+    this one way.
+    """
+    found: list[tuple[str | None, str | None]] = []
+    last_speaker: dict[str, str] = {}
+    last_voice: dict[str, str | None] = {}
+    for source_id, kind, text, speaker in passages:
+        if speaker and speaker.lower() in _PRONOUN_SPEAKERS:
+            speaker = last_speaker.get(source_id)
+        voice = speaker
+        if kind == "sentence":
+            if speaker:
+                last_speaker[source_id] = speaker
+            elif _CONTINUES.match(text):
+                voice = last_voice.get(source_id)
+            last_voice[source_id] = voice
+        found.append((speaker, voice))
+    return found
 
 
 # What a question asks someone to have said: "what did X say/demand/accuse ...", "did X say
