@@ -308,8 +308,7 @@ class AnswerEngine:
         ordered = (best, *(c for c in candidates if c is not best and c.passage_id not in shown))
         source = sources[best.source_id]
         naming = self._naming(analysed, best, ordered)
-        others = _related(best, tuple(c for c in ordered if c is not naming))
-        related = tuple(self._related_view(c, sources) for c in [*([naming] if naming else []), *others][:2])
+        related = tuple(self._related_view(c, sources) for c in _related(best, ordered, naming))
         log.debug("answered %r with %s (%.2f)", text, best.passage_id, ranking.confidence)
         return Answer(
             question=text,
@@ -920,18 +919,23 @@ def fold_question(question: str) -> str:
     return " ".join(words(question))
 
 
-def _related(best: Candidate, candidates: tuple[Candidate, ...]) -> list[Candidate]:
-    """Up to two other strong passages that do not repeat the chosen span."""
-    chosen: list[Candidate] = []
+def _related(
+    best: Candidate, candidates: tuple[Candidate, ...], first: Candidate | None = None
+) -> list[Candidate]:
+    """Up to two other strong passages that do not repeat the chosen span; `first`, when
+    given, leads whatever its score (the passage naming the people a "who" answer means)."""
+    chosen: list[Candidate] = [first] if first is not None else []
     for candidate in candidates[1:]:
+        if len(chosen) == 2:
+            break
+        if candidate is first:
+            continue
         if candidate.score < best.score * RELATED_MIN_SHARE:
             break
         spans = [best, *chosen]
         if any(_overlaps(candidate, other) for other in spans):
             continue
         chosen.append(candidate)
-        if len(chosen) == 2:
-            break
     return chosen
 
 
