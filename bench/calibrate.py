@@ -32,20 +32,18 @@ from pathlib import Path
 import numpy as np
 from benchsets import Question, all_sets
 
-import factbot.answering.matcher as matcher_module
+import factbot.answering.weights as weights_module
 import factbot.language.text as text_module
-from factbot.answering.matcher import (
+from factbot.answering.confidence import answerability_inputs, undecided, weighted
+from factbot.answering.matcher import Matcher
+from factbot.answering.question import unknown_share
+from factbot.answering.weights import (
     ANSWERABILITY_SHARE,
     ANSWERABILITY_WEIGHTS,
     CONFIDENCE_WEIGHTS,
     RANK_WEIGHTS,
     SEMANTIC_MARGIN,
     SEMANTIC_RANK_WEIGHTS,
-    Matcher,
-    answerability_inputs,
-    undecided,
-    unknown_share,
-    weighted,
 )
 from factbot.store.database import connect
 
@@ -118,7 +116,8 @@ def collect_cached(sets: Sequence[tuple[Path, Sequence[Question]]], cache: Path 
     if cache is None:
         return collect_all(sets)
     digest = hashlib.sha256()
-    for module in (matcher_module.__file__, text_module.__file__):
+    answering = sorted(Path(str(weights_module.__file__)).parent.glob("*.py"))
+    for module in (*answering, text_module.__file__):
         digest.update(Path(str(module)).read_bytes())
     digest.update(repr([q for _, questions in sets for q in questions]).encode())
     key = digest.hexdigest()
@@ -366,7 +365,7 @@ def fit_threshold(outcomes: Sequence[Evidence], calibration: dict[str, float]) -
 
 @dataclass(frozen=True)
 class Parameters:
-    """Everything fitted: what `installed` puts into factbot.answering.matcher for one run."""
+    """Everything fitted: what `installed` puts into factbot.answering.weights for one run."""
 
     rank: dict[str, float]
     semantic_rank: dict[str, float]
@@ -388,21 +387,21 @@ def installed(parameters: Parameters) -> Iterator[None]:
         "ANSWERABILITY_WEIGHTS": parameters.answerability,
         "CONFIDENCE_CALIBRATION": parameters.calibration,
     }
-    saved = {name: dict(getattr(matcher_module, name)) for name in targets}
-    saved_high = matcher_module.HIGH_CONFIDENCE
+    saved = {name: dict(getattr(weights_module, name)) for name in targets}
+    saved_high = weights_module.HIGH_CONFIDENCE
     try:
         for name, values in targets.items():
-            current = getattr(matcher_module, name)
+            current = getattr(weights_module, name)
             current.clear()
             current.update(values)
-        matcher_module.HIGH_CONFIDENCE = parameters.high
+        weights_module.HIGH_CONFIDENCE = parameters.high
         yield
     finally:
         for name, values in saved.items():
-            current = getattr(matcher_module, name)
+            current = getattr(weights_module, name)
             current.clear()
             current.update(values)
-        matcher_module.HIGH_CONFIDENCE = saved_high
+        weights_module.HIGH_CONFIDENCE = saved_high
 
 
 def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
@@ -418,7 +417,7 @@ def fit_parameters(train: Sequence[Item], scale: float = 12.0) -> Parameters:
     ranker = Ranker(
         fit_rank(ranking_items, rank_start, scale=scale),
         fit_rank(ranking_items, meaning_start, scale=scale),
-        matcher_module.SEMANTIC_MARGIN,
+        weights_module.SEMANTIC_MARGIN,
     )
     names = [n for n in CONFIDENCE_WEIGHTS if n != "bias"]
     confidence = fit_confidence(confidence_rows(train, ranker), names)

@@ -50,7 +50,7 @@ from calibrate import (
     top_index,
 )
 
-from factbot.answering.matcher import (
+from factbot.answering.weights import (
     ANSWERABILITY_SHARE,
     CONFIDENCE_WEIGHTS,
     SEMANTIC_MARGIN,

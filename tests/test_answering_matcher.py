@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from factbot.answering.answers import AnswerEngine
-from factbot.answering.matcher import detect_intent
+from factbot.answering.question import detect_intent
 from factbot.language.text import fold, words
 
 

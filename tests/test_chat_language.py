@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answering.matcher import Matcher, answer_kind
+from factbot.answering.matcher import Matcher
+from factbot.answering.question import answer_kind
 from factbot.language import chat
 from factbot.language.text import words
 from factbot.store.database import connect

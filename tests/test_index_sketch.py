@@ -12,13 +12,10 @@ import pytest
 from meaning_helpers import encoder
 
 import factbot.index.sketch
-from factbot.answering.matcher import (
-    ANSWERABILITY_WITHOUT_MEANING,
-    Candidate,
-    Matcher,
-    answerability,
-    combined_confidence,
-)
+from factbot.answering.candidates import Candidate
+from factbot.answering.confidence import answerability, combined_confidence
+from factbot.answering.matcher import Matcher
+from factbot.answering.weights import ANSWERABILITY_WITHOUT_MEANING
 from factbot.index.meaning import Encoder
 from factbot.index.sketch import compute_vectors, default_table, load_or_compute
 from factbot.store.database import connect

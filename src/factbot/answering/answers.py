@@ -19,8 +19,10 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.answering import matcher as matching
-from factbot.answering.matcher import Candidate, Matcher, Question, Span
+from factbot.answering import weights
+from factbot.answering.candidates import Candidate, Span
+from factbot.answering.matcher import Matcher
+from factbot.answering.question import Question
 from factbot.answering.recency import asks_about_present, prefer_latest
 from factbot.errors import InputError
 from factbot.index.disagreement import COUNT, ClaimIndex, ClaimMemo, Version, kinds_asked
@@ -128,7 +130,7 @@ class Answer:
     def confidence_words(self) -> str:
         if not self.answered:
             return "no answer in the sources"
-        if self.confidence >= matching.HIGH_CONFIDENCE:
+        if self.confidence >= weights.HIGH_CONFIDENCE:
             return "high"
         if self.confidence >= 0.65:
             return "medium"

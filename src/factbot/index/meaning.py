@@ -9,7 +9,7 @@ installed distribution's file list and run only if its sha256 is the one measure
 
 Passage vectors are computed when passages are written (`embed_new_passages`, called by every
 write path through `upkeep.bump_revision`) and stored as float16 in `passage_vectors`. A question
-is encoded only when the word-level ranking is undecided (see `matcher.SEMANTIC_MARGIN`); every
+is encoded only when the word-level ranking is undecided (see `weights.SEMANTIC_MARGIN`); every
 question gets a cheap sketch (sketch.py) compared with the same passage vectors.
 
 Each text is encoded on its own, never in a batch: the int8 model quantises activations per
