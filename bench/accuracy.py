@@ -47,7 +47,8 @@ from benchsets import (
 )
 from calibrate import Parameters, collect_cached, fit_parameters, fold_of, installed
 
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import Answer
 from factbot.settings import load_settings
 from factbot.store.database import connect
 

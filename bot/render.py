@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from factbot.answering.answers import Answer, Related, update_heading
+from factbot.answering.replies import Answer, Related, update_heading
 from factbot.models import Source
 
 CONTENT_LIMIT = 2000

@@ -25,7 +25,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factbot.answering.answers import Answer, AnswerEngine, Related
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import Answer, Related
 from factbot.cli import cli
 from factbot.errors import DatabaseError, FactbotError, InputError, KnowledgeError
 from factbot.index.ingest import ingest_paths

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answering.answers import AnswerEngine, clean_question
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import clean_question
 from factbot.errors import DatabaseError, InputError
 
 

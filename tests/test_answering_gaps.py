@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.answering.gaps import GapPolicy, GapRecorder, record_gap, top_gaps
+from factbot.answering.replies import Answer
 from factbot.editing import Actor, FactBase
 
 EDITOR = Actor.os_user("alice")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import Answer
 from factbot.settings import REPO_ROOT
 
 QUESTIONS = [

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from story_helpers import build_harbour
 
-from factbot.answering.answers import AnswerEngine, format_text
+from factbot.answering.answers import AnswerEngine
 from factbot.answering.recency import asks_about_present, prefer_latest
+from factbot.answering.replies import format_text
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ from fakes import CapturedRequest, FakeDiscord, start_bot
 
 from bot import render
 from bot.errors import DATABASE_FAILURE, GENERIC_FAILURE
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import Answer
 from factbot.errors import DatabaseError
 from factbot.settings import Settings
 

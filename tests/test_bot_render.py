@@ -6,7 +6,7 @@ import pytest
 
 from bot import render
 from bot.checks import UserCooldown
-from factbot.answering.answers import Answer, Related
+from factbot.answering.replies import Answer, Related
 from factbot.models import Source
 
 SOURCE = Source(

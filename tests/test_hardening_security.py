@@ -30,8 +30,9 @@ from hardening_fuzz import TARGETS, run_target, unescaped_links, unescaped_marku
 from process_helpers import interrupt_then_kill
 
 from bot.errors import DATABASE_FAILURE
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps
+from factbot.answering.replies import Answer
 from factbot.cli import cli
 from factbot.editing import Actor, FactBase, SourceDraft, add_aliases, add_source, history
 from factbot.errors import InputError, KnowledgeError, PermissionDenied

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from story_helpers import build_harbour, harbour_knowledge
 
-from factbot.answering.answers import AnswerEngine, format_text
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import format_text
 from factbot.index.disagreement import (
     COUNT,
     DATE,

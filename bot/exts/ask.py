@@ -19,9 +19,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
 from factbot.answering.conversation import ConversationMemory, Conversations, respond
 from factbot.answering.gaps import GapPolicy, GapRecorder
+from factbot.answering.replies import Answer
 
 from .. import render
 from ..app import FactBot

@@ -19,9 +19,10 @@ from typing import Any, TypeVar
 
 import click
 
-from factbot.answering.answers import AnswerEngine, format_text, unanswerable_json
+from factbot.answering.answers import AnswerEngine
 from factbot.answering.conversation import ConversationMemory, Conversations, respond
 from factbot.answering.gaps import GapPolicy, GapRecorder, top_gaps, top_reports
+from factbot.answering.replies import format_text, unanswerable_json
 from factbot.briefing.render import FORMATS, render
 from factbot.briefing.summary import LENGTHS, build_summary, parse_since
 from factbot.editing import (

@@ -24,7 +24,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
 
-from factbot.answering.answers import Answer, AnswerEngine, clean_question
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import Answer, clean_question
 from factbot.language.text import words
 from factbot.models import Entity
 from factbot.settings import DEFAULT_FOLLOW_UP_SECONDS

@@ -23,7 +23,8 @@ from typing import Any
 
 import sqlite_utils
 
-from factbot.answering.answers import Answer, AnswerEngine
+from factbot.answering.answers import AnswerEngine
+from factbot.answering.replies import Answer
 from factbot.errors import FactbotError
 from factbot.language.text import words
 from factbot.models import Actor, require_maintainer
