@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from factbot.answering.candidates import Candidate, Span
+from factbot.answering.closest import closest_candidate
 from factbot.answering.question import Question
 from factbot.answering.replies import PARTLY_READ, Answer, Related, clean_question
 from factbot.answering.suggestions import Suggesting
@@ -81,7 +82,15 @@ class AnswerEngine(Suggesting, VersionFinding):
         if not ranking.candidates or ranking.confidence < self.min_confidence:
             near = tuple(c.passage_id for c in ranking.candidates[:NEAR_MISSES])
             message = PARTLY_READ if _partly_read(text, analysed) else None
-            return self._abstain(text, analysed.intent, entities, ranking.confidence, near, message)
+            closest = closest_candidate(matcher, analysed, ranking.candidates)
+            nearest = (
+                None
+                if closest is None
+                else self._related_view(closest, self._sources({closest.source_id}))
+            )
+            return self._abstain(
+                text, analysed.intent, entities, ranking.confidence, near, message, nearest
+            )
         candidates = ranking.candidates
         sources = self._sources({c.source_id for c in candidates})
         best, earlier = self._latest_if_asked(text, candidates, entities, sources)

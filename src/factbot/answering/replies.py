@@ -23,6 +23,10 @@ PARTLY_READ = (
     "so my sources may still say. Asked in English, or naming a person or place, I may find it. "
     "Here is what I can answer:"
 )
+# Reply 2 of three: no answer, but the closest quote, set apart so nobody reads it as the bot's
+# claim (closest.py decides when there is one).
+NOT_SURE = "I'm not sure my sources answer that. The closest they come:"
+NOT_SURE_SUGGESTIONS = "Here is what I can answer:"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -77,6 +81,9 @@ class Answer:
     understood_as: str | None = None
     # Not an abstention: the question refers to someone ("who are they?") the bot cannot tell.
     clarification: bool = False
+    # Not an answer: below the answer threshold, the best-ranked quote that is about what was
+    # asked, shown as the closest the sources come (`answered` stays False).
+    closest: Related | None = None
 
     @property
     def is_update(self) -> bool:
@@ -111,7 +118,13 @@ class Answer:
             "message": self.message,
             "understood_as": self.understood_as,
             "clarification": self.clarification,
+            "closest": self._closest_json(),
         }
+
+    def _closest_json(self) -> dict[str, Any] | None:
+        if self.closest is None:
+            return None
+        return {**self.closest.as_json(), "confidence": round(self.confidence, 4)}
 
 
 def unanswerable_json(question: str, error: Exception) -> dict[str, Any]:
@@ -144,11 +157,20 @@ def format_text(answer: Answer) -> str:
     taken_as = [f"(Taken as: {answer.understood_as})"] if answer.understood_as else []
     if not answer.answered:
         lines = [*taken_as, answer.message or "My sources don't say."]
+        if answer.closest is not None:
+            closest = answer.closest
+            lines += [
+                f"  {closest.attribution}:",
+                f"  “{closest.quote}”",
+                f"  Source: {citation(closest.source)}",
+                "  (Not confirmed as the answer.)",
+            ]
+            if answer.suggestions:
+                lines.append(NOT_SURE_SUGGESTIONS)
         lines += [f"  - {s}" for s in answer.suggestions]
         return "\n".join(lines)
     assert answer.source is not None
-    source = answer.source
-    cite = ", ".join(p for p in (source.dated_name, source.title, source.url) if p)
+    cite = citation(answer.source)
     lines = [*taken_as, update_heading(answer)] if answer.is_update else [*taken_as]
     lines += [f"{answer.attribution}:", f"  “{answer.quote}”", f"  Source: {cite}"]
     lines.append(f"  Confidence: {answer.confidence_words} ({answer.confidence:.2f})")
@@ -160,6 +182,11 @@ def format_text(answer: Answer) -> str:
     for related in answer.related:
         lines.append(f"  Related: “{related.quote}”")
     return "\n".join(lines)
+
+
+def citation(source: Source) -> str:
+    """ "TRT, 30 Jun 2024, Title, https://…": where a quote comes from, for the console."""
+    return ", ".join(p for p in (source.dated_name, source.title, source.url) if p)
 
 
 def update_heading(answer: Answer) -> str:

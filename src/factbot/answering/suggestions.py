@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from factbot.answering.connection import SUGGESTED_KINDS, FactBaseReader
-from factbot.answering.replies import SILENT, Answer
+from factbot.answering.replies import NOT_SURE, SILENT, Answer, Related
 from factbot.language.text import QUESTION_WORDS, STOPWORDS, stem, words
 from factbot.models import Entity
 
@@ -26,7 +26,9 @@ class Suggesting(FactBaseReader):
         confidence: float,
         near: Sequence[str] = (),
         message: str | None = None,
+        closest: Related | None = None,
     ) -> Answer:
+        """No answer: suggestions, and `closest`, when given, shown as the closest quote."""
         return Answer(
             question=text,
             answered=False,
@@ -34,7 +36,8 @@ class Suggesting(FactBaseReader):
             intent=intent,
             entities=entities,
             suggestions=self._suggestions_for(text, entities, near),
-            message=message or SILENT,
+            message=NOT_SURE if closest is not None else message or SILENT,
+            closest=closest,
         )
 
     def _suggestions_for(
