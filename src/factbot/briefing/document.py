@@ -1,6 +1,6 @@
 """A summary as a value: its sections of cited lines and the sources they cite.
 
-Shared by the selection (`summary.py`), which makes one, and the layouts (`render.py`), which
+Shared by the summary (`summary.py`), which makes one, and the layouts (`render.py`), which
 show it; frozen, so a summary checked against its sources stays as checked.
 """
 

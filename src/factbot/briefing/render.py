@@ -1,7 +1,7 @@
 """A summary as people read it: plain text, Markdown, JSON, and Discord embed pages.
 
-Only layout happens here; every quote, attribution and date comes from the selection
-(`summary.py`) as it is.
+Only layout happens here; every quote, attribution and date comes from the summary
+(`summary.py` and the section modules it calls) as it was built.
 Markdown escapes what Discord and CommonMark would read as formatting inside a quote.
 """
 
