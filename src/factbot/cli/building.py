@@ -162,11 +162,15 @@ def export_command(context: Context, directory: Path | None, force: bool, as_jso
         report = export_knowledge(open_base(context), directory or context.settings.knowledge_dir, force=force)
     if as_json:
         click.echo(json.dumps({"directory": str(report.directory), "written": [str(p) for p in report.written],
+                               "removed": [str(p) for p in report.removed],
                                "unchanged": report.unchanged, "synced_change": report.synced_change}))
         return
     for path in report.written:
         click.echo(f"wrote {report.directory / path}")
-    click.echo(f"Exported to {report.directory}: {len(report.written)} file(s) written, {report.unchanged} unchanged.")
+    for path in report.removed:
+        click.echo(f"removed {report.directory / path} (its source was removed from the base)")
+    removed = f", {len(report.removed)} removed" if report.removed else ""
+    click.echo(f"Exported to {report.directory}: {len(report.written)} file(s) written{removed}, {report.unchanged} unchanged.")
 
 
 @click.command("backup")

@@ -1,4 +1,4 @@
-"""`factbot source`: add, list, show and edit the stored articles."""
+"""`factbot source`: add, list, show, edit and remove the stored articles."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from factbot.editing import (
     edit_source,
     get_source_view,
     list_source_views,
+    remove_source,
     source_text,
 )
 
 
 @click.group("source")
 def source() -> None:
-    """Add, list and show sources (articles)."""
+    """Add, list, show, edit and remove sources (articles)."""
 
 
 source.add_command(add_article_command, "add")
@@ -86,4 +87,18 @@ def source_edit(
         change = edit_source(
             open_base(context), Actor.os_user(actor), source_id, SourcePatch(**fields), reason
         )
+    echo_change(change, as_json)
+
+
+@source.command("remove")
+@click.argument("source_id")
+@edit_options
+@pass_context
+def source_remove(context: Context, source_id: str, reason: str, actor: str | None, as_json: bool) -> None:
+    """Take SOURCE_ID and its passages out of the base (refused while active facts quote it).
+
+    The history keeps all of it; revert puts it back.
+    """
+    with user_errors():
+        change = remove_source(open_base(context), Actor.os_user(actor), source_id, reason)
     echo_change(change, as_json)
