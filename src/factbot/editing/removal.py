@@ -79,8 +79,8 @@ def refuse_while_quoted(db: sqlite_utils.Database, source_id: str) -> None:
     commands = "\n".join(f"  factbot fact retire {fact} --reason '...'" for fact in facts)
     raise InputError(
         f"Source {source_id!r} is still quoted by {len(facts)} active fact(s): "
-        f"{', '.join(facts)}. Retire them first (on Discord: /fact retire), then remove the "
-        f"source:\n{commands}"
+        f"{', '.join(facts)}. Retire them first (on Discord: /fact retire), then try again:\n"
+        f"{commands}"
     )
 
 
