@@ -21,14 +21,14 @@ from factbot.editing import Actor
 @click.option(
     "--annotated",
     is_flag=True,
-    help="Show passage ids and maintainers' notes, for checking (not for posting).",
+    help="Show passage ids, maintainers' notes and the metadata the sources leave out, for checking (not for posting).",
 )
 @pass_context
 def summary(context: Context, length: str, fmt: str, since: str | None, annotated: bool) -> None:
     """Print a cited, neutral briefing of the story that moderators can post as it is.
 
     The short text and Markdown fit one Discord message; --annotated adds what only
-    maintainers need (ids to look passages up, their own notes).
+    maintainers need (ids to look passages up, their own notes, what the sources leave out).
     """
     with user_errors():
         built = build_summary(context.engine().db, length=length, since=parse_since(since))
