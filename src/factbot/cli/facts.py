@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import click
 
-from factbot.cli.changes import echo_change, edit_options
+from factbot.cli.changes import CLEARS, dash_clears, echo_change, edit_options
 from factbot.cli.context import Context, open_base, pass_context, user_errors
 from factbot.editing import (
     Actor,
@@ -85,10 +85,10 @@ def _alias_pair(value: str) -> tuple[str, str]:
 @click.argument("passage_id")
 @click.option("--quote", help="New quote ('-' for stdin), verbatim in the source.")
 @click.option("--source", "source_id", help="Move the quote to another source.")
-@click.option("--attribution", help="Who says it ('' for nobody).")
+@click.option("--attribution", callback=dash_clears, help="Who says it ('-' or '' for nobody).")
 @click.option("--entity", "entities", multiple=True, help="Entities it is about (replaces the list).")
 @click.option("--no-entities", is_flag=True, help="Clear the entity list.")
-@click.option("--note", help="Note for maintainers ('' to clear).")
+@click.option("--note", callback=dash_clears, help=f"Note for maintainers ({CLEARS}).")
 @edit_options
 @pass_context
 def fact_edit(
