@@ -28,7 +28,7 @@ source.add_command(add_article_command, "add")
 
 
 @source.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the sources.")
 @pass_context
 def source_list(context: Context, as_json: bool) -> None:
     """List the stored sources."""
@@ -45,7 +45,7 @@ def source_list(context: Context, as_json: bool) -> None:
 @source.command("show")
 @click.argument("source_id")
 @click.option("--text", "with_text", is_flag=True, help="Print the full text too.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the source as one JSON object.")
 @pass_context
 def source_show(context: Context, source_id: str, with_text: bool, as_json: bool) -> None:
     """Show one source: metadata, counts and, with --text, its text."""
