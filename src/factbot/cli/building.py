@@ -154,7 +154,7 @@ def _stdin_as_file(files: tuple[Path, ...]) -> Iterator[list[Path]]:
 @click.command("export")
 @click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: the knowledge folder).")
 @click.option("--force", is_flag=True, help="Overwrite files changed since the last build or export.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the folder and the files written as JSON.")
 @pass_context
 def export_command(context: Context, directory: Path | None, force: bool, as_json: bool) -> None:
     """Write the live fact base back to knowledge/ files, for review in git."""
@@ -175,7 +175,7 @@ def export_command(context: Context, directory: Path | None, force: bool, as_jso
 
 @click.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the copy's path and size as JSON.")
 @pass_context
 def backup_command(context: Context, path: Path, as_json: bool) -> None:
     """Copy the live fact base to PATH (a file or a folder) with SQLite's online backup."""

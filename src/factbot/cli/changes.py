@@ -14,6 +14,13 @@ from factbot.editing import Actor, Change, revert
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+CLEARS = "'-' or '' to clear"
+
+
+def dash_clears(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A lone '-' clears a field, as on Discord (which cannot send an empty option); '' too."""
+    return "" if value == "-" else value
+
 
 def edit_options(function: F) -> F:
     """--reason (required: the history says why) and --actor (who, default the OS user)."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import click
 
-from factbot.cli.changes import echo_change, edit_options
+from factbot.cli.changes import CLEARS, dash_clears, echo_change, edit_options
 from factbot.cli.context import Context, open_base, pass_context, user_errors
 from factbot.editing import (
     Actor,
@@ -30,7 +30,7 @@ from factbot.errors import InputError
 
 @click.group("fact")
 def fact() -> None:
-    """Add, correct, retire and restore facts; list, show and see their history."""
+    """Add, correct, retire and restore facts; list and show them; the history of every change."""
 
 
 @fact.command("add")
@@ -85,10 +85,10 @@ def _alias_pair(value: str) -> tuple[str, str]:
 @click.argument("passage_id")
 @click.option("--quote", help="New quote ('-' for stdin), verbatim in the source.")
 @click.option("--source", "source_id", help="Move the quote to another source.")
-@click.option("--attribution", help="Who says it ('' for nobody).")
+@click.option("--attribution", callback=dash_clears, help="Who says it ('-' or '' for nobody).")
 @click.option("--entity", "entities", multiple=True, help="Entities it is about (replaces the list).")
 @click.option("--no-entities", is_flag=True, help="Clear the entity list.")
-@click.option("--note", help="Note for maintainers ('' to clear).")
+@click.option("--note", callback=dash_clears, help=f"Note for maintainers ({CLEARS}).")
 @edit_options
 @pass_context
 def fact_edit(
@@ -151,9 +151,9 @@ _status_command("restore", restore, "Answer with a retired fact or sentence agai
 
 @fact.command("list")
 @click.option("--all", "everything", is_flag=True, help="Include the sentences found in sources.")
-@click.option("--status", type=click.Choice(["active", "retired"]))
-@click.option("--source", "source_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--status", type=click.Choice(["active", "retired"]), help="Only active or only retired ones.")
+@click.option("--source", "source_id", help="Only those from this source id.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the facts.")
 @pass_context
 def fact_list(context: Context, everything: bool, status: str | None, source_id: str | None, as_json: bool) -> None:
     """List curated facts (with --all, every passage)."""
@@ -174,7 +174,7 @@ def _clip(text: str, limit: int = 90) -> str:
 
 @fact.command("show")
 @click.argument("passage_id")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the fact and its latest changes as JSON.")
 @pass_context
 def fact_show(context: Context, passage_id: str, as_json: bool) -> None:
     """Show one fact or sentence and its latest changes."""
@@ -197,11 +197,14 @@ def fact_show(context: Context, passage_id: str, as_json: bool) -> None:
 
 @fact.command("history")
 @click.argument("item_id", required=False)
-@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="How many changes to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the changes.")
 @pass_context
 def fact_history(context: Context, item_id: str | None, limit: int, as_json: bool) -> None:
-    """Changes to ITEM_ID (a fact, passage, entity or source), or to everything; newest first."""
+    """The history of every change, to facts, sources and aliases alike, newest first.
+
+    With ITEM_ID (a fact, passage, entity or source), only the changes to it.
+    """
     with user_errors():
         base, actor = open_base(context), Actor.os_user()
         if item_id is not None:

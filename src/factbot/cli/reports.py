@@ -15,20 +15,33 @@ from factbot.editing import Actor
 
 
 @click.command("summary")
-@click.option("--length", type=click.Choice(LENGTHS), default="full", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--length",
+    type=click.Choice(LENGTHS),
+    default="full",
+    show_default=True,
+    help="short fits one Discord message; full says more.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Plain text, Markdown to paste in Discord, or one JSON object for tools.",
+)
 @click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
 @click.option(
     "--annotated",
     is_flag=True,
-    help="Show passage ids and maintainers' notes, for checking (not for posting).",
+    help="Show passage ids, maintainers' notes and the metadata the sources leave out, for checking (not for posting).",
 )
 @pass_context
 def summary(context: Context, length: str, fmt: str, since: str | None, annotated: bool) -> None:
     """Print a cited, neutral briefing of the story that moderators can post as it is.
 
     The short text and Markdown fit one Discord message; --annotated adds what only
-    maintainers need (ids to look passages up, their own notes).
+    maintainers need (ids to look passages up, their own notes, what the sources leave out).
     """
     with user_errors():
         built = build_summary(context.engine().db, length=length, since=parse_since(since))
@@ -36,9 +49,9 @@ def summary(context: Context, length: str, fmt: str, since: str | None, annotate
 
 
 @click.command("gaps")
-@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True, help="How many of each to list.")
 @click.option("--all", "include_answered", is_flag=True, help="Include questions answered since.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list: unanswered questions, then reported answers.")
 @pass_context
 def gaps_command(context: Context, limit: int, include_answered: bool, as_json: bool) -> None:
     """The questions asked most often that the sources do not answer, and beside them the

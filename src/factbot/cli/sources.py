@@ -7,7 +7,7 @@ import json
 import click
 
 from factbot.cli.building import add_article_command
-from factbot.cli.changes import echo_change, edit_options
+from factbot.cli.changes import CLEARS, dash_clears, echo_change, edit_options
 from factbot.cli.context import Context, open_base, pass_context, user_errors
 from factbot.editing import (
     Actor,
@@ -29,7 +29,7 @@ source.add_command(add_article_command, "add")
 
 
 @source.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of the sources.")
 @pass_context
 def source_list(context: Context, as_json: bool) -> None:
     """List the stored sources."""
@@ -46,7 +46,7 @@ def source_list(context: Context, as_json: bool) -> None:
 @source.command("show")
 @click.argument("source_id")
 @click.option("--text", "with_text", is_flag=True, help="Print the full text too.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the source as one JSON object.")
 @pass_context
 def source_show(context: Context, source_id: str, with_text: bool, as_json: bool) -> None:
     """Show one source: metadata, counts and, with --text, its text."""
@@ -65,12 +65,12 @@ def source_show(context: Context, source_id: str, with_text: bool, as_json: bool
 
 @source.command("edit")
 @click.argument("source_id")
-@click.option("--outlet", help="Name of the outlet ('' to clear).")
-@click.option("--title", help="Headline ('' to clear).")
-@click.option("--url", help="Address of the article ('' to clear).")
-@click.option("--published", metavar="YYYY-MM-DD", help="Publication date ('' to clear).")
-@click.option("--author", help="Byline ('' to clear).")
-@click.option("--photo-credit", help="Photo credit ('' to clear).")
+@click.option("--outlet", callback=dash_clears, help=f"Name of the outlet ({CLEARS}).")
+@click.option("--title", callback=dash_clears, help=f"Headline ({CLEARS}).")
+@click.option("--url", callback=dash_clears, help=f"Address of the article ({CLEARS}).")
+@click.option("--published", callback=dash_clears, metavar="YYYY-MM-DD", help=f"Publication date ({CLEARS}).")
+@click.option("--author", callback=dash_clears, help=f"Byline ({CLEARS}).")
+@click.option("--photo-credit", callback=dash_clears, help=f"Photo credit ({CLEARS}).")
 @edit_options
 @pass_context
 def source_edit(
