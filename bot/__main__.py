@@ -1,7 +1,8 @@
 """`python -m bot [--sync]`: the Discord bot with the settings from the environment / .env.
 
 It is `factbot run [--sync]` under another name: one command parses the arguments and starts
-the bot, so the two ways to start it cannot drift apart. Errors print as one `error:` line.
+the bot, so the two ways to start it cannot drift apart. Errors print as `factbot run` prints
+them: one `Error:` line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(["run", *args], prog_name="python -m bot", standalone_mode=False)
     except click.ClickException as error:
-        print(f"error: {error.format_message()}", file=sys.stderr)
+        error.show()  # as `factbot run` shows it: "Error: ..." (a usage error with its usage)
         return error.exit_code
     except click.exceptions.Exit as done:  # --help
         return done.exit_code

@@ -421,6 +421,7 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ],
     ("source", "list"): ["--json"],
     ("source", "show"): ["--text", "--json"],
+    ("source", "remove"): ["--reason", "--actor", "--json"],
     ("fact", "add"): [
         "--source",
         "--id",
@@ -448,6 +449,7 @@ COMMANDS: dict[tuple[str, ...], list[str]] = {
     ("fact", "show"): ["--json"],
     ("fact", "history"): ["--limit", "--json"],
     ("alias", "add"): ["--reason", "--actor", "--json"],
+    ("alias", "remove"): ["--reason", "--actor", "--json"],
     ("revert",): ["--reason", "--json"],
     ("export",): ["--to", "--force", "--json"],
     ("backup",): ["--json"],

@@ -124,6 +124,38 @@ async def test_maintainer_restores_and_reverts(
     )
 
 
+async def test_maintainer_removes_an_alias_and_reverts_the_removal(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
+) -> None:
+    def spellings() -> list[str]:
+        rows = sqlite3.connect(built_db).execute(
+            "SELECT alias FROM aliases WHERE entity_id = 'igor-kartavykh' ORDER BY alias"
+        )
+        return [row[0] for row in rows]
+
+    before = spellings()
+    data = await fact(
+        fake_discord,
+        people.maintainer,
+        "alias-remove",
+        entity="igor-kartavykh",
+        spellings="Kartavih",
+        reason="nobody spells it so",
+    )
+    assert data["flags"] & EPHEMERAL
+    assert "alias.remove entity:igor-kartavykh" in data["content"]
+    assert "Kartavih" not in spellings()
+    [change_id] = [
+        row[0]
+        for row in sqlite3.connect(built_db).execute(
+            "SELECT id FROM changes WHERE action = 'alias.remove'"
+        )
+    ]
+    reverted = await fact(fake_discord, people.maintainer, "revert", change=change_id, reason="r")
+    assert f"undoes change {change_id}" in reverted["content"]
+    assert spellings() == before
+
+
 async def test_gaps_lists_what_the_bot_could_not_answer(
     fake_discord: FakeDiscord, discord_bot: FactBot, people: People
 ) -> None:
@@ -141,6 +173,7 @@ STRANGER_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
     ("fact", "retire", {"fact": TORTURE, "reason": "r"}),
     ("fact", "restore", {"fact": TORTURE, "reason": "r"}),
     ("fact", "alias", {"entity": "baku", "spellings": "Baky", "reason": "r"}),
+    ("fact", "alias-remove", {"entity": "igor-kartavykh", "spellings": "Kartavih", "reason": "r"}),
     ("fact", "revert", {"change": 1, "reason": "r"}),
     ("fact", "show", {"fact": TORTURE}),
     ("fact", "history", {}),

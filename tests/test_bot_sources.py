@@ -1,6 +1,6 @@
-"""`/source add` and `/source edit` through the real discord.py client and the loopback fake: a
-maintainer adds an attached article and the bot quotes it; bad files and non-maintainers change
-nothing; a correction is in the history and `factbot revert` undoes it."""
+"""`/source add`, `/source edit` and `/source remove` through the real discord.py client and the
+loopback fake: a maintainer adds an attached article and the bot quotes it; bad files and
+non-maintainers change nothing; a correction or a removal is in the history and a revert undoes it."""
 
 from __future__ import annotations
 
@@ -284,6 +284,50 @@ async def test_a_non_maintainer_cannot_edit_a_source(
 ) -> None:
     before = snapshot(built_db)
     data = await source(fake_discord, people.stranger, "edit", source=TRT, title="T", reason="r")
+    assert data["content"].startswith("Only maintainers can do this")
+    assert snapshot(built_db) == before
+
+
+# --- /source remove ---------------------------------------------------------------------------
+
+
+async def test_source_remove_takes_the_article_out_and_fact_revert_puts_it_back(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
+) -> None:
+    await source(fake_discord, people.maintainer, "add", file=ferry_upload(), reason="new report")
+    as_added = query(built_db, "SELECT * FROM passages WHERE source_id = ? ORDER BY rowid", FERRY)
+    data = await source(fake_discord, people.maintainer, "remove", source=FERRY, reason="rumour")
+    assert data["flags"] & EPHEMERAL
+    assert "source.remove" in data["content"] and "/fact revert change:" in data["content"]
+    assert query(built_db, "SELECT count(*) FROM sources WHERE id = ?", FERRY) == [(0,)]
+    assert FERRY_QUOTE not in await ask(fake_discord, FERRY_QUESTION)
+    [(change_id, actor, reason)] = query(
+        built_db, "SELECT id, actor, reason FROM changes WHERE action = 'source.remove'"
+    )
+    assert actor.startswith(f"discord:{people.maintainer['id']} (alice") and reason == "rumour"
+    options = {"change": change_id, "reason": "confirmed"}
+    sent = await fake_discord.slash("fact", options, user=people.maintainer, subcommand="revert")
+    assert f"undoes change {change_id}" in (await fake_discord.reply(sent)).message["content"]
+    restored = query(built_db, "SELECT * FROM passages WHERE source_id = ? ORDER BY rowid", FERRY)
+    assert restored == as_added
+
+
+async def test_source_remove_is_refused_while_active_facts_quote_it(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
+) -> None:
+    before = snapshot(built_db)
+    data = await source(fake_discord, people.maintainer, "remove", source=TRT, reason="r")
+    assert "still quoted by 2 active fact(s)" in data["content"]
+    assert "factbot fact retire azerbaijan-protests-torture" in data["content"]
+    assert snapshot(built_db) == before
+
+
+async def test_a_non_maintainer_cannot_remove_a_source(
+    fake_discord: FakeDiscord, discord_bot: FactBot, people: People, built_db: Path
+) -> None:
+    await source(fake_discord, people.maintainer, "add", file=ferry_upload(), reason="new report")
+    before = snapshot(built_db)
+    data = await source(fake_discord, people.stranger, "remove", source=FERRY, reason="r")
     assert data["content"].startswith("Only maintainers can do this")
     assert snapshot(built_db) == before
 

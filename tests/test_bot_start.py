@@ -106,3 +106,18 @@ def test_invite_link_asks_for_both_scopes_and_only_the_documented_permissions() 
     assert "client_id=1234" in url
     assert "scope=bot+applications.commands" in url
     assert "permissions=2252074691677184" in url, "keep docs/discord.md in step"
+
+
+def test_python_m_bot_prints_an_error_as_factbot_run_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main as python_m_bot
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "")
+    code = python_m_bot([])
+    printed = capsys.readouterr().err
+    result = CliRunner().invoke(cli, ["run"], env={"DISCORD_TOKEN": ""})
+
+    assert code == result.exit_code == 2
+    assert printed.startswith("Error: ") and printed == result.output

@@ -17,9 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from factbot.briefing.document import Line, Section, Summary
+from factbot.briefing.pages import Message
 from factbot.briefing.render import discord_pages, line_markdown, render_markdown
+from factbot.briefing.summary import build_summary
 from factbot.cli import cli
 from factbot.settings import REPO_ROOT
+from factbot.store.database import connect
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STORY_DEV = FIXTURES / "story_dev"
@@ -314,3 +317,34 @@ def test_posted_pages_and_markdown_never_ping_from_an_attribution() -> None:
     for text in shown:
         assert "@everyone" not in text and "<@1" not in text
         assert "](https" not in text.replace("\\](https", "")
+
+
+MAINTAINERS_ONLY = ("Not given by", "What the sources don't say")
+
+
+@pytest.mark.parametrize("length", ["short", "full"])
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_missing_source_metadata_is_shown_to_maintainers_never_posted(
+    seed: Path, fmt: str, length: str
+) -> None:
+    posted = run(seed, "summary", "--format", fmt, "--length", length)
+    annotated = run(seed, "summary", "--format", fmt, "--length", "full", "--annotated")
+
+    assert not [words for words in MAINTAINERS_ONLY if words in posted]
+    assert "Not given by TRT: title, URL, publication date, author" in annotated
+
+
+def test_discord_posts_no_missing_metadata_lines_but_the_preview_shows_them(seed: Path) -> None:
+    db = connect(seed, readonly=True)
+    built = build_summary(db, length="full")
+    db.close()
+
+    def shown(messages: list[Message]) -> str:
+        return "\n".join(
+            f"{embed.title}\n{embed.description}\n" + "\n".join(f.value for f in embed.fields)
+            for message in messages
+            for embed in message
+        )
+
+    assert "Not given by" not in shown(discord_pages(built))
+    assert "Not given by TRT" in shown(discord_pages(built, annotated=True))

@@ -174,3 +174,56 @@ def test_a_rebuild_keeps_the_time_an_undated_source_was_added(run) -> None:  # t
     assert run("build").exit_code == 0
 
     assert rows(run.db, "SELECT added_at FROM sources") == [("2025-07-02T00:00:00Z",)]
+
+
+def test_reverting_an_ingest_is_refused_while_its_fact_is_active_then_leaves_source_list(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("build").exit_code == 0
+    change_id = json.loads(run("source", "add", str(COURIER), "--json").output)["change"]["id"]
+    quote = "The collapsed crane was built in 1987."
+    assert run("fact", "add", quote, "--id", "crane-age", "--reason", "key").exit_code == 0
+
+    refused = run("revert", str(change_id), "--reason", "off topic")
+    assert refused.exit_code == 2
+    assert "crane-age" in refused.output and "factbot fact retire crane-age" in refused.output
+    assert "courier-dockers-walk-out" in run("source", "list").output
+
+    assert run("fact", "retire", "crane-age", "--reason", "off topic").exit_code == 0
+    undone = run("revert", str(change_id), "--reason", "off topic")
+    assert undone.exit_code == 0, undone.output
+    assert "courier-dockers-walk-out" not in run("source", "list").output
+
+
+def test_source_remove_from_the_cli_is_in_the_history_and_revert_puts_it_back(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("build").exit_code == 0
+    assert run("source", "add", str(COURIER)).exit_code == 0
+    passages = "SELECT id, status, text FROM passages WHERE source_id = ? ORDER BY rowid"
+    before = rows(run.db, passages, "courier-dockers-walk-out")
+
+    removed = run("source", "remove", "courier-dockers-walk-out", "--reason", "off topic", "--json")
+    assert removed.exit_code == 0, removed.output
+    change = json.loads(removed.output)
+    assert (change["action"], change["reason"]) == ("source.remove", "off topic")
+    assert "courier-dockers-walk-out" not in run("source", "list").output
+
+    assert run("revert", str(change["id"]), "--reason", "on topic").exit_code == 0
+    assert rows(run.db, passages, "courier-dockers-walk-out") == before
+
+
+def test_source_remove_from_the_cli_refuses_while_facts_quote_it(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("build").exit_code == 0
+    refused = run("source", "remove", "trt-azerbaijan-russia-protests", "--reason", "r")
+    assert refused.exit_code == 2
+    assert "factbot fact retire azerbaijan-protests-torture" in refused.output
+
+
+def test_alias_remove_from_the_cli_and_revert_puts_it_back(run) -> None:  # type: ignore[no-untyped-def]
+    assert run("build").exit_code == 0
+    aliases = "SELECT alias FROM aliases WHERE entity_id = ? ORDER BY alias"
+    before = rows(run.db, aliases, "igor-kartavykh")
+    removed = run("alias", "remove", "igor-kartavykh", "Kartavih", "--reason", "typo", "--json")
+    assert removed.exit_code == 0, removed.output
+    change = json.loads(removed.output)
+    assert change["action"] == "alias.remove"
+    assert ("Kartavih",) not in rows(run.db, aliases, "igor-kartavykh")
+    assert run("revert", str(change["id"]), "--reason", "needed").exit_code == 0
+    assert rows(run.db, aliases, "igor-kartavykh") == before

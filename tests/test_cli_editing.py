@@ -167,3 +167,20 @@ def test_ask_records_gaps_that_the_gaps_command_lists(run) -> None:  # type: ign
         ("What is the price of bread in Paris?", 1),
     ]
     assert "2x  What did the pope say about football?" in run("gaps").output
+
+
+def test_a_dash_clears_a_field_on_the_cli_as_on_discord(run) -> None:  # type: ignore[no-untyped-def]
+    def shown(*args: str) -> dict[str, object]:
+        result: dict[str, object] = json.loads(run(*args, "--json").output)
+        return result
+
+    assert run("source", "edit", SOURCE, "--author", "Jane Roe", "--reason", "byline").exit_code == 0
+    assert shown("source", "show", SOURCE)["author"] == "Jane Roe"
+    cleared = run("source", "edit", SOURCE, "--author", "-", "--reason", "no byline")
+
+    assert cleared.exit_code == 0, cleared.output
+    assert shown("source", "show", SOURCE)["author"] in (None, "")
+    edited = run("fact", "edit", TORTURE, "--attribution", "-", "--note", "-", "--reason", "r")
+    assert edited.exit_code == 0, edited.output
+    fact = shown("fact", "show", TORTURE)
+    assert fact["attribution"] in (None, "") and fact["note"] in (None, "")

@@ -19,6 +19,8 @@ from factbot.editing import (
     add_fact,
     add_source,
     edit_fact,
+    remove_aliases,
+    remove_source,
     restore,
     retire,
     revert,
@@ -38,6 +40,8 @@ OPERATIONS: dict[str, Callable[[FactBase, Actor], object]] = {
     "fact retire": lambda b, a: retire(b, a, TORTURE, "r"),
     "fact restore": lambda b, a: restore(b, a, TORTURE, "r"),
     "alias add": lambda b, a: add_aliases(b, a, "baku", ["Baky"], "r"),
+    "alias remove": lambda b, a: remove_aliases(b, a, "igor-kartavykh", ["Kartavih"], "r"),
+    "source remove": lambda b, a: remove_source(b, a, "trt-azerbaijan-russia-protests", "r"),
     "revert": lambda b, a: revert(b, a, 1, "r"),
     "gaps": lambda b, a: top_gaps(b, a),
 }

@@ -13,10 +13,8 @@ from factbot.editing import (
     FactBase,
     FactDraft,
     FactPatch,
-    SourceDraft,
     add_aliases,
     add_fact,
-    add_source,
     edit_fact,
     get_change,
     get_passage,
@@ -75,19 +73,6 @@ def test_reverting_an_alias_moves_it_to_the_retired_aliases(base: FactBase, buil
     assert "yevgeny-belousov" not in AnswerEngine(built_db).ask("Who is Jewgeni Belousow?").entities
     kept = base.db.execute("SELECT alias, change_id FROM aliases_retired").fetchall()
     assert kept == [("Jewgeni Belousow", change.id)]
-
-
-def test_reverting_an_added_source_retires_its_passages(base: FactBase) -> None:
-    text = (
-        "Officials in Ganja reported flooding on Sunday.\nThe river rose by two metres overnight.\n"
-    )
-    change = add_source(base, EDITOR, SourceDraft(text, source_id="flood"), "new")
-    revert(base, EDITOR, change.id, "off topic")
-    statuses = {
-        r[0] for r in base.db.execute("SELECT status FROM passages WHERE source_id = 'flood'")
-    }
-    assert statuses == {"retired"}
-    assert base.db.execute("SELECT count(*) FROM sources WHERE id = 'flood'").fetchone()[0] == 1
 
 
 def test_a_change_edited_again_since_cannot_be_reverted_past_the_later_one(base: FactBase) -> None:

@@ -454,7 +454,7 @@ def test_the_bot_refuses_to_start_on_a_corrupt_base_with_one_line_and_no_traceba
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        f"error: The fact base at {built_db} cannot be opened (file is not a database). "
+        f"Error: The fact base at {built_db} cannot be opened (file is not a database). "
         f"Rebuild it from knowledge/ with: factbot --db {built_db} build"
     )
     assert time.perf_counter() - started < 20, "it stops at once instead of retrying"

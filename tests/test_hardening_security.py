@@ -276,6 +276,7 @@ MAINTAINER_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
     ("fact", "retire", {"fact": TORTURE, "reason": "r"}),
     ("fact", "restore", {"fact": TORTURE, "reason": "r"}),
     ("fact", "alias", {"entity": "baku", "spellings": "Baky", "reason": "r"}),
+    ("fact", "alias-remove", {"entity": "igor-kartavykh", "spellings": "Kartavih", "reason": "r"}),
     ("fact", "revert", {"change": 1, "reason": "r"}),
     ("fact", "show", {"fact": TORTURE}),
     ("fact", "history", {}),
@@ -285,6 +286,7 @@ MAINTAINER_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [
         {"file": fake_payloads.Upload("talks.md", b"Baku said the talks went well.\n"), "reason": "r"},
     ),
     ("source", "edit", {"source": "trt-azerbaijan-russia-protests", "title": "T", "reason": "r"}),
+    ("source", "remove", {"source": "trt-azerbaijan-russia-protests", "reason": "r"}),
     ("gaps", None, {}),
 ]
 MODERATOR_COMMANDS: list[tuple[str, str | None, dict[str, Any]]] = [

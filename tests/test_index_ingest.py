@@ -272,3 +272,56 @@ def test_a_name_holding_a_place_name_or_an_outlets_word_is_a_body_not_a_person()
 
     assert found["Valmora Airlines"] == "organisation"
     assert found["Valmora Gazette"] == "organisation"
+
+
+BRIDGE = Path(__file__).parent / "fixtures" / "articles" / "tarn-gazette-bridge-closed.md"
+
+
+def test_datelines_and_bylines_in_markdown_are_never_quoted() -> None:
+    text = BRIDGE.read_text(encoding="utf-8")
+    assert [span.text for span in segment(text)] == [
+        "Engineers closed the old stone bridge over the Tarn on Tuesday after divers found "
+        "cracks in two of its piers, the county council said.",
+        "Buses will take a diversion through Millbrook until at least the end of April.",
+        '"Nobody will cross that bridge until we know it is safe," said the council\'s chief '
+        "engineer, Paul Adeyemi.",
+    ]
+    assert document_title(text) == "Old Tarn bridge closed after cracks found in its piers"
+
+
+def test_an_ingested_article_stores_no_dateline_or_byline_as_a_passage(tmp_path: Path) -> None:
+    db_path = tmp_path / "f.db"
+    ingest_paths(db_path, [BRIDGE], outlet="Tarn Valley Gazette")
+    texts = [row[0] for row in connect(db_path).execute("SELECT text FROM passages")]
+    assert len(texts) == 3
+    assert not [t for t in texts if "Okonjo" in t or "March 2025" in t or t[0] in "*_"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "*Caspian Wire, 4 July 2025*",
+        "_By Leyla Hasanova_",
+        "**By Leyla Hasanova, Caspian Wire**",
+        "By Leyla Hasanova | 4 July 2025",
+        "__Baku, July 4, 2025__",
+        "*Published on 2025-07-04*",
+    ],
+)
+def test_a_dateline_or_byline_line_between_paragraphs_is_not_a_passage(line: str) -> None:
+    first = "The talks in Baku ended without an agreement, officials said."
+    second = "A second round is planned for the autumn."
+    assert [s.text for s in segment(f"{first}\n\n{line}\n\n{second}\n")] == [first, second]
+    assert [s.text for s in segment(f"{line}\n{first}\n{second}\n")] == [first, second]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "*Police arrested twelve people on 4 July 2025.*",
+        "_The ministry said it would appeal the ruling._",
+        "By Tuesday the river had risen by two metres, the mayor said.",
+    ],
+)
+def test_an_emphasised_sentence_or_one_starting_with_by_is_still_quoted(line: str) -> None:
+    assert len(segment(f"{line}\n")) == 1

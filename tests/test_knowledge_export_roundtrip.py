@@ -27,8 +27,11 @@ from factbot.editing import (
     edit_fact,
     get_passage,
     history,
+    remove_aliases,
+    remove_source,
     retire,
 )
+from factbot.editing.entities import resolve_entities
 from factbot.errors import InputError, KnowledgeError
 from factbot.knowledge.export import export_knowledge, pending_edits
 from factbot.knowledge.rebuild import rebuild
@@ -318,3 +321,35 @@ def test_base_from_an_older_schema_is_replaced_whole_keeping_history(
     assert change in history(base, EDITOR)
     assert get_passage(base, EDITOR, TORTURE).status == "retired"
     assert "legacy" not in {r[1] for r in base.db.execute("PRAGMA table_info(passages)")}
+
+
+def test_export_after_source_remove_deletes_its_file_and_facts_and_build_agrees(
+    base: FactBase, knowledge_dir: Path
+) -> None:
+    recall = "The foreign ministry in Baku said the recall was temporary."
+    add_source(base, EDITOR, SourceDraft(ARTICLE, source_id="recall"), "new")
+    add_fact(base, EDITOR, FactDraft(recall, fact_id="recall-temporary"), "key")
+    export_knowledge(base, knowledge_dir)
+    assert (knowledge_dir / "sources" / "recall.md").is_file()
+    retire(base, EDITOR, "recall-temporary", "off topic")
+    remove_source(base, EDITOR, "recall", "off topic")
+    report = export_knowledge(base, knowledge_dir)
+    assert report.removed == (Path("sources/recall.md"),)
+    assert not (knowledge_dir / "sources" / "recall.md").exists()
+    assert "recall-temporary" not in (knowledge_dir / "facts.toml").read_text(encoding="utf-8")
+    rebuild(knowledge_dir, base.path, EDITOR)
+    assert base.db.execute("SELECT count(*) FROM sources WHERE id = 'recall'").fetchone() == (0,)
+    assert pending_edits(base.db, knowledge_dir) == []
+
+
+def test_export_after_alias_remove_drops_it_from_entities_toml(
+    base: FactBase, knowledge_dir: Path
+) -> None:
+    remove_aliases(base, EDITOR, "igor-kartavykh", ["Kartavih"], "nobody spells it so")
+    export_knowledge(base, knowledge_dir)
+    entities = tomllib.loads((knowledge_dir / "entities.toml").read_text(encoding="utf-8"))
+    igor = next(e for e in entities["entity"] if e["id"] == "igor-kartavykh")
+    assert igor["aliases"] == ["Игорь Картавых", "Kartavykh"]
+    rebuild(knowledge_dir, base.path, EDITOR)
+    with pytest.raises(InputError, match="Unknown entity 'Kartavih'"):
+        resolve_entities(base.db, ["Kartavih"])

@@ -331,6 +331,29 @@ class Facts(
         await self.changed(interaction, change)
 
     @app_commands.command(
+        name="alias-remove",
+        description="Stop a spelling bringing up a person, place or organisation.",
+    )
+    @app_commands.describe(
+        entity="Entity id or name",
+        spellings="Spellings to remove, comma-separated",
+        reason="Why (kept in the history)",
+    )
+    async def alias_remove(
+        self,
+        interaction: discord.Interaction[Any],
+        entity: str,
+        spellings: str,
+        reason: REASON_OPTION,
+    ) -> None:
+        names = split_list(spellings) or ()
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.remove_aliases(self.base(), actor, entity, names, reason)
+        )
+        await self.changed(interaction, change)
+
+    @app_commands.command(
         name="revert", description="Undo one change (as a new change; the history keeps both)."
     )
     @app_commands.describe(
@@ -385,7 +408,7 @@ class Sources(
     group_name="source",
     group_description="Maintainers: add and correct the articles I quote.",
 ):
-    """The `/source` group: the same core calls as `factbot source add` and `source edit`."""
+    """The `/source` group: the same core calls as `factbot source add`, `edit` and `remove`."""
 
     @app_commands.command(
         name="add", description="Add an article from an attached .md or .txt file."
@@ -469,6 +492,20 @@ class Sources(
         actor = self.actor(interaction)
         change = await self.bot.run_blocking(
             lambda: editing.edit_source(self.base(), actor, source, patch, reason)
+        )
+        await self.changed(interaction, change)
+
+
+    @app_commands.command(
+        name="remove", description="Take a source out (refused while active facts quote it)."
+    )
+    @app_commands.describe(source="Source id, from /sources", reason="Why (kept in the history)")
+    async def remove(
+        self, interaction: discord.Interaction[Any], source: str, reason: REASON_OPTION
+    ) -> None:
+        actor = self.actor(interaction)
+        change = await self.bot.run_blocking(
+            lambda: editing.remove_source(self.base(), actor, source, reason)
         )
         await self.changed(interaction, change)
 

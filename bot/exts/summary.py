@@ -6,9 +6,9 @@ so Discord hides it from everyone else until a server admin decides otherwise.
 
 Flow: `briefing.summary.build_summary` in the DB thread pool -> `briefing.render.discord_pages`
 (plain data within Discord's limits) -> embeds -> an ephemeral preview with "Post in channel" and
-"Discard". The preview shows each line's passage id and the maintainers' notes, for checking;
-posting sends the same summary without them (what members may read unedited) to the channel
-with mentions disabled and, if asked, pins the first message. The preview lives in memory for
+"Discard". The preview shows each line's passage id, the maintainers' notes and the metadata
+the sources leave out, for checking; posting sends the same summary without them (what members
+may read unedited) to the channel with mentions disabled and, if asked, pins the first message. The preview lives in memory for
 `PREVIEW_TIMEOUT`: a restart only costs the
 moderator running `/summary` again.
 """
@@ -40,7 +40,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 PREVIEW_TIMEOUT = 15 * 60.0
 SUMMARY_COLOUR = discord.Colour.dark_gold()
 DEFAULT_LENGTH = "short"
-PREVIEW_NOTE = "Preview, only you can see it; the post leaves out the ids and maintainers' notes. "
+PREVIEW_NOTE = "Preview, only you can see it; the post leaves out the ids and maintainers' lines. "
 T = TypeVar("T")
 
 
@@ -107,7 +107,7 @@ def embeds_for(message: Message) -> list[discord.Embed]:
 class PreviewView(discord.ui.View):
     """The buttons under a private preview: post it in the channel, or discard it.
 
-    `pages` are what gets posted: the previewed summary without ids and maintainers' notes.
+    `pages` are what gets posted: the previewed summary without ids and maintainers' lines.
     """
 
     def __init__(

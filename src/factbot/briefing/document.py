@@ -1,6 +1,6 @@
 """A summary as a value: its sections of cited lines and the sources they cite.
 
-Shared by the selection (`summary.py`), which makes one, and the layouts (`render.py`), which
+Shared by the summary (`summary.py`), which makes one, and the layouts (`render.py`), which
 show it; frozen, so a summary checked against its sources stays as checked.
 """
 
@@ -13,6 +13,8 @@ from factbot.models import Source
 
 Length = Literal["short", "full"]
 SOURCES_DIFFER = "Sources differ"
+# Lines for maintainers, shown with --annotated and in the preview, never posted.
+MAINTAINERS_ONLY = ("note", "gap")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +106,10 @@ class Summary:
 
     def for_posting(self) -> Summary:
         """The summary as members see it: without the maintainers' notes (their words, not the
-        sources'); renderers also leave out internal ids unless asked to annotate."""
+        sources') and the metadata sources leave out (a to-do for maintainers, not news);
+        renderers also leave out internal ids unless asked to annotate."""
         sections = tuple(
-            replace(section, lines=tuple(x for x in section.lines if x.kind != "note"))
+            replace(section, lines=tuple(x for x in section.lines if x.kind not in MAINTAINERS_ONLY))
             for section in self.sections
         )
         return replace(self, sections=sections)

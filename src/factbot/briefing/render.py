@@ -1,7 +1,7 @@
 """A summary as people read it: plain text, Markdown, JSON, and Discord embed pages.
 
-Only layout happens here; every quote, attribution and date comes from the selection
-(`summary.py`) as it is.
+Only layout happens here; every quote, attribution and date comes from the summary
+(`summary.py` and the section modules it calls) as it was built.
 Markdown escapes what Discord and CommonMark would read as formatting inside a quote.
 """
 
@@ -208,7 +208,7 @@ def render(summary: Summary, fmt: str, *, annotated: bool = False) -> str:
     """The summary as text, Markdown or one JSON object.
 
     Text and Markdown are the posted version unless `annotated`: no internal ids and no
-    maintainers' notes. JSON is for tools and keeps both.
+    maintainers' lines (notes, metadata the sources leave out). JSON is for tools and keeps all.
     """
     if fmt == "json":
         return json.dumps(summary.as_json(), ensure_ascii=False, indent=2)
@@ -234,7 +234,7 @@ def discord_pages(
     """The summary as messages of embed pages within Discord's limits (pure data, see pages.py).
 
     People and sides become fields named after them, so a phone shows each under its name. The
-    posted pages carry no ids or maintainers' notes; the moderator's preview may (`annotated`).
+    posted pages carry no ids or maintainers' lines; the moderator's preview may (`annotated`).
     """
     summary = _shown(summary, annotated)
     sections = [

@@ -6,11 +6,12 @@ before and after as JSON, why) and bumps `meta.revision`, so a running `AnswerEn
 with it on its next question. Either all of that happens or none of it: a refused or interrupted
 change leaves the previous state. Reads take the same `(base, actor)`.
 
-Nothing is ever deleted. Retiring a passage keeps it (status 'retired'); reverting an added alias
-moves it to `aliases_retired`; `revert` undoes a change by making a new one.
+Nothing is ever lost. Retiring a passage keeps it (status 'retired'); removing an alias (or
+reverting an added one) moves it to `aliases_retired`; removing a source keeps all of it in the
+history's `before`; `revert` undoes a change by making a new one.
 
-The modules: `checks` (what a maintainer may type), `sources`, `facts`, `entities` (the
-operations), `revert`, `views` (the reads). This package re-exports what front ends call.
+The modules: `checks` (what a maintainer may type), `sources`, `facts`, `entities`, `removal`
+(the operations), `revert`, `views` (the reads). This package re-exports what front ends call.
 """
 
 from factbot.editing.base import FactBase
@@ -24,7 +25,7 @@ from factbot.editing.checks import (
     clean_text,
     required_text,
 )
-from factbot.editing.entities import add_aliases
+from factbot.editing.entities import add_aliases, remove_aliases
 from factbot.editing.facts import (
     FactDraft,
     FactPatch,
@@ -34,6 +35,7 @@ from factbot.editing.facts import (
     retire,
     retire_notice,
 )
+from factbot.editing.removal import remove_source
 from factbot.editing.revert import revert
 from factbot.editing.sources import (
     AddedArticle,
@@ -94,6 +96,8 @@ __all__ = [
     "list_passages",
     "list_source_views",
     "record_change",
+    "remove_aliases",
+    "remove_source",
     "require_known",
     "require_maintainer",
     "required_text",

@@ -117,6 +117,68 @@ def add_aliases_in(
     )
 
 
+def remove_aliases(
+    base: FactBase, actor: Actor, entity: str, aliases: Sequence[str], reason: str
+) -> Change:
+    """Stop an entity answering to spellings that bring up the wrong answers.
+
+    The spellings move to `aliases_retired`, as when an added alias is reverted; the history
+    records the whole list before and after, and `revert` puts them back. The entity's own name
+    stays: without it, questions naming it would find nothing.
+    """
+    require_maintainer(actor)
+    reason = clean_reason(reason)
+    with base.write() as db:
+        (entity_id,) = resolve_entities(db, [entity])
+        present = [
+            r[0]
+            for r in db.execute(
+                "SELECT alias FROM aliases WHERE entity_id = ? ORDER BY rowid", [entity_id]
+            )
+        ]
+        removed = _stored_spellings(db, entity_id, present, aliases)
+        after = [a for a in present if a not in removed]
+        change = record_change(
+            db,
+            actor,
+            "alias.remove",
+            f"entity:{entity_id}",
+            {"aliases": present},
+            {"aliases": after},
+            reason,
+        )
+        set_aliases(db, entity_id, add=[], retire=removed, change_id=change.id)
+        bump_revision(db)
+    return change
+
+
+def _stored_spellings(
+    db: sqlite_utils.Database, entity_id: str, present: Sequence[str], typed: Sequence[str]
+) -> list[str]:
+    """The stored spellings the maintainer means (matched as questions are), refusing
+    one the entity does not answer to, and its name."""
+    by_folded = {" ".join(words(a)): a for a in present}
+    name = db.execute("SELECT name FROM entities WHERE id = ?", [entity_id]).fetchone()[0]
+    chosen: list[str] = []
+    for alias in typed:
+        text = required_text("alias", alias, MAX_NAME_CHARS, one_line=True)
+        folded = " ".join(words(text))
+        if folded not in by_folded:
+            raise InputError(
+                f"{entity_id!r} does not answer to {text!r}. Its aliases: "
+                f"{', '.join(by_folded.values()) or '(none)'}."
+            )
+        if folded == " ".join(words(name or "")):
+            raise InputError(
+                f"{text!r} is the name of {entity_id!r}, not an alias; it cannot be removed."
+            )
+        if by_folded[folded] not in chosen:
+            chosen.append(by_folded[folded])
+    if not chosen:
+        raise InputError("Name at least one alias to remove.")
+    return chosen
+
+
 def _refuse_alias_of_another(
     db: sqlite_utils.Database, entity_id: str, alias: str, folded: str
 ) -> None:

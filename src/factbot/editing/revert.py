@@ -3,8 +3,12 @@
 - `passage:<id>`: before/after are the passage's whole state; an undo applies `before` if the
   passage is still as `after` left it (else it names the later change to revert first). Undoing
   an addition retires the passage.
-- `entity:<id>` and `source:<id>`: before/after list only the aliases (or active passages) the
-  change concerned, so unrelated later changes to the same entity do not block an undo.
+- `entity:<id>`: before/after list only the aliases the change concerned, so unrelated later
+  changes to the same entity do not block an undo.
+- `source:<id>`: an addition (no `before`) is undone by removing the source, a removal (no
+  `after`) by putting back everything it took out (`removal.py`); a metadata edit by putting the
+  old values back. Older bases may hold reverts that only retired an article's passages: their
+  before/after list active passage ids, and undoing them restores or retires those.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import sqlite_utils
 from factbot.editing.checks import clean_reason
 from factbot.editing.entities import present_aliases, set_aliases
 from factbot.editing.facts import require_passage, write_passage
+from factbot.editing.removal import put_back, take_out
 from factbot.editing.sources import source_meta, source_state, write_source_meta
 from factbot.errors import InputError
 from factbot.index.upkeep import bump_revision, refresh_term_stats
@@ -31,6 +36,8 @@ def revert(base: FactBase, actor: Actor, change_id: int, reason: str) -> Change:
     with base.write() as db:
         original = get_change(db, change_id)
         kind, _, key = original.target.partition(":")
+        before: dict[str, Any] | None
+        after: dict[str, Any] | None
         if kind == "passage":
             before, after = _revert_passage(db, original, key)
         elif kind == "entity":
@@ -103,11 +110,25 @@ def _revert_aliases(
 
 def _revert_source(
     db: sqlite_utils.Database, original: Change, source_id: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    if original.action == "source.edit" or (
-        original.action == "revert" and "active" not in (original.after or {})
-    ):
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    if original.after is None:
+        return None, put_back(db, original.before or {}, original.id)
+    if original.before is None:
+        if db.execute("SELECT 1 FROM sources WHERE id = ?", [source_id]).fetchone() is None:
+            raise InputError(
+                f"Nothing to revert: source {source_id!r} is no longer stored "
+                f"(see `factbot fact history {source_id}`)."
+            )
+        return take_out(db, source_id), None
+    if "active" not in original.after and "active" not in original.before:
         return _revert_source_meta(db, original, source_id)
+    return _revert_retired_passages(db, original, source_id)
+
+
+def _revert_retired_passages(
+    db: sqlite_utils.Database, original: Change, source_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Undo a revert recorded by an older factbot, which retired an article's passages."""
     current = source_state(db, source_id)
     wanted = list((original.before or {}).get("active", []))
     concerned = set(wanted) | set((original.after or {}).get("active", []))

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from factbot.errors import InputError, KnowledgeError
 from factbot.knowledge.files import knowledge_digest, knowledge_files, read_source
-from factbot.knowledge.render import render_knowledge
+from factbot.knowledge.render import removed_source_files, render_knowledge
 from factbot.store.database import meta_value, set_meta
 from factbot.store.writer import FactBase
 
@@ -76,10 +76,12 @@ class ExportReport:
     written: tuple[Path, ...]
     unchanged: int
     synced_change: int
+    removed: tuple[Path, ...] = ()
 
 
 def export_knowledge(base: FactBase, root: Path, *, force: bool = False) -> ExportReport:
-    """Write the live base to `root` as knowledge files; only files whose text changed are written.
+    """Write the live base to `root` as knowledge files; only files whose text changed are written,
+    and the files of sources removed from the base are deleted.
 
     Refuses to overwrite files changed since the last build or export (a `git pull`, a hand edit)
     unless forced, because those changes would otherwise vanish without anyone deciding so.
@@ -94,19 +96,22 @@ def export_knowledge(base: FactBase, root: Path, *, force: bool = False) -> Expo
                 "or run `factbot export --force` to overwrite them."
             )
         files = render_knowledge(db, root)
+        removed = removed_source_files(db, root)
         last = int(db.execute("SELECT coalesce(max(id), 0) FROM changes").fetchone()[0])
-    for path in files:
+    for path in [*files, *removed]:
         _require_inside(root, path)
     written = tuple(
         path for path, text in sorted(files.items()) if _write_if_changed(root / path, text)
     )
+    for path in removed:
+        (root / path).unlink()
     digest = knowledge_digest(root)
     with base.write() as db:
         synced = max(last, int(meta_value(db, SYNCED_CHANGE_KEY) or 0))
         set_meta(db, SYNCED_CHANGE_KEY, str(synced))
         set_meta(db, KNOWLEDGE_DIGEST_KEY, digest)
-    log.info("exported %s: %d file(s) written", root, len(written))
-    return ExportReport(root, written, len(files) - len(written), synced)
+    log.info("exported %s: %d file(s) written, %d removed", root, len(written), len(removed))
+    return ExportReport(root, written, len(files) - len(written), synced, tuple(removed))
 
 
 def _require_inside(root: Path, relative: Path) -> None:

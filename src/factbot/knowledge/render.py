@@ -128,7 +128,7 @@ def render_knowledge(db: sqlite_utils.Database, root: Path) -> dict[Path, str]:
     existing = _existing(root)
     files = _render_sources(db, root, existing)
     files[Path("entities.toml")] = _render_entities(db, root, existing)
-    files[Path("facts.toml")] = _render_facts(db, root, existing)
+    files[Path("facts.toml")] = _render_facts(db, root, existing, removed_sources(db))
     overrides = _render_overrides(db, root)
     if overrides is not None:
         files[Path(OVERRIDES_FILE)] = overrides
@@ -138,6 +138,26 @@ def render_knowledge(db: sqlite_utils.Database, root: Path) -> dict[Path, str]:
     if synonyms and not (root / "synonyms.toml").exists():
         files[Path("synonyms.toml")] = synonyms
     return files
+
+
+def removed_sources(db: sqlite_utils.Database) -> set[str]:
+    """Sources a maintainer took out of the live base (`source remove`, or the revert of an
+    addition) and that are not stored again: their files and facts go on export."""
+    latest = db.execute(
+        """SELECT substr(target, 8), after IS NULL FROM changes
+        WHERE id IN (SELECT max(id) FROM changes WHERE target LIKE 'source:%' GROUP BY target)"""
+    ).fetchall()
+    stored = {r[0] for r in db.execute("SELECT id FROM sources")}
+    return {source_id for source_id, gone in latest if gone and source_id not in stored}
+
+
+def removed_source_files(db: sqlite_utils.Database, root: Path) -> list[Path]:
+    """The files in `root`, relative to it, of the sources `removed_sources` names."""
+    existing = _existing(root)
+    if existing is None:
+        return []
+    removed = removed_sources(db)
+    return [d.path.relative_to(root) for d in existing.sources if d.id in removed]
 
 
 def _render_sources(
@@ -175,7 +195,11 @@ def _render_entities(db: sqlite_utils.Database, root: Path, existing: Knowledge 
             tables.append(_entity_table(in_file[entity_id]))
             continue
         record = in_file.get(entity_id)
-        base = list(record.aliases) if record else _stored_aliases(db, entity_id, row[1], row[4])
+        base = (
+            _kept_aliases(db, entity_id, record.aliases)
+            if record
+            else _stored_aliases(db, entity_id, row[1], row[4])
+        )
         aliases = base + _new_spellings(edited.get(entity_id, []), [row[1], *base])
         tables.append(
             _entity_table(
@@ -196,6 +220,19 @@ def _entity_table(entity: EntityRecord) -> str:
             ("aliases", list(entity.aliases) or None),
         ],
     )
+
+
+def _kept_aliases(db: sqlite_utils.Database, entity_id: str, aliases: Sequence[str]) -> list[str]:
+    """The file's aliases but those a maintainer removed (`alias remove`, a reverted addition)."""
+    retired = {
+        r[0]
+        for r in db.execute(
+            "SELECT folded FROM aliases_retired WHERE entity_id = ? "
+            "AND folded NOT IN (SELECT folded FROM aliases WHERE entity_id = ?)",
+            [entity_id, entity_id],
+        )
+    }
+    return [a for a in aliases if " ".join(words(a)) not in retired]
 
 
 def _stored_aliases(db: sqlite_utils.Database, entity_id: str, name: str, origin: str) -> list[str]:
@@ -237,7 +274,9 @@ def _edited_aliases(db: sqlite_utils.Database) -> dict[str, list[str]]:
     return present
 
 
-def _render_facts(db: sqlite_utils.Database, root: Path, existing: Knowledge | None) -> str:
+def _render_facts(
+    db: sqlite_utils.Database, root: Path, existing: Knowledge | None, removed: set[str]
+) -> str:
     cursor = db.execute(
         "SELECT id, source_id, text, attribution, entity_ids, note, status FROM passages "
         "WHERE kind = 'fact' ORDER BY rowid"
@@ -246,8 +285,9 @@ def _render_facts(db: sqlite_utils.Database, root: Path, existing: Knowledge | N
         r[0]: FactRecord(r[0], r[1], r[2], r[3], tuple((r[4] or "").split()), r[5], r[6], Path(), 0)
         for r in cursor.fetchall()
     }
-    in_file = [f.id for f in existing.facts] if existing else []
-    file_records = {f.id: f for f in existing.facts} if existing else {}
+    kept = [f for f in existing.facts if f.source not in removed] if existing else []
+    in_file = [f.id for f in kept]
+    file_records = {f.id: f for f in kept}
     order = in_file + [fact_id for fact_id in stored if fact_id not in file_records]
     tables = [_fact_table(stored.get(fact_id) or file_records[fact_id]) for fact_id in order]
     return toml_file(leading_comments(root / "facts.toml", "facts.toml"), tables)

@@ -1,7 +1,8 @@
 """Articles -> quotable sentences, as verbatim spans with offsets into the article.
 
-Works on plain text and Markdown: headings, rules, list markers and "Source: X" footers are
-structure, not claims, and are never quoted. Text pasted from a web page has its headline and
+Works on plain text and Markdown: headings, rules, list markers, "Source: X" footers and
+datelines and bylines (`*Outlet, 4 July 2025*`, `_By Name_`) are structure, not claims, and
+are never quoted. Text pasted from a web page has its headline and
 subheadings as plain lines, with no `#` and often no full stop; they are recognised by their
 shape (see `_plain_heading`) and treated as Markdown headings are.
 """
@@ -12,6 +13,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
+from factbot.language.dates import time_expressions
 from factbot.language.text import STOPWORDS, Span, sentences, words
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*)$")
@@ -21,6 +23,18 @@ _FOOTER = re.compile(r"^\s*(?:source|sources|photo|image|credit|via)\s*:\s*\S.{0
 _TERMINAL = re.compile(r"(?:[.!?:;][\"'”’)\]]*|\((?:photo|image|picture)[/:][^)]*\))\s*$", re.I)
 # A line ending so cannot be a paragraph's last line: the sentence goes on below it.
 _CONTINUES = re.compile(r"[,(/&+–—-]\s*$")
+# A whole line in Markdown emphasis: `*...*`, `**...**`, `_..._`, `__...__`.
+_EMPHASISED = re.compile(r"^\s*(\*{1,3}|_{1,3})(?=\S)(.*\S)\1\s*$")
+_BYLINE = re.compile(r"^(?:(?:words|text|reporting)\s+)?by\s+\S", re.I)
+_TOKEN = re.compile(r"[^\W_][\w'’-]*")
+# The lowercase words a dateline or byline holds ("Published on ...", "By X and Y"); any other
+# lowercase word makes the line prose, however it is set.
+_LABEL_WORDS = frozenset(
+    "by and on at in of for from with updated published posted last am pm "
+    "staff reporter correspondent writer editor words text reporting additional".split()
+)
+_CALENDAR_DATES = frozenset({"iso", "mdy", "dmy", "my"})
+BYLINE_MAX_WORDS = 14
 # Headlines and subheadings are short; a longer line without a full stop is a paragraph.
 HEADING_MAX_WORDS = 20
 # How many lines above and below a line show how wide the text is wrapped (`_hard_break_after`).
@@ -39,7 +53,7 @@ def document_title(text: str) -> str | None:
         match = _HEADING.match(line)
         if match:
             return match.group(1).strip() or None
-        if line.strip():
+        if line.strip() and not dateline_or_byline(line):
             plain = _plain_heading(lines, i, _wrapped(lines))
             return line.strip() if plain and not line.rstrip().endswith("?") else None
     return None
@@ -50,8 +64,8 @@ def segment(text: str) -> list[Span]:
 
     A paragraph break, a heading, a list item, a line ending in terminal punctuation or a line
     break that wrapping would not have made closes a block; a line that just wraps joins the
-    next one. Headings (with `#` or plain, see `_plain_heading`), rules and "Source: X" footers
-    are metadata, not quotable claims.
+    next one. Headings (with `#` or plain, see `_plain_heading`), rules, "Source: X" footers,
+    datelines and bylines (`dateline_or_byline`) are metadata, not quotable claims.
     """
     return [span for paragraph in paragraphs(text) for span in paragraph]
 
@@ -79,9 +93,40 @@ def _lines(text: str) -> list[Line]:
 
 
 def _structure(line: str) -> bool:
-    """A blank line, Markdown heading, rule or footer: it closes a block and is never quoted."""
+    """A blank line, Markdown heading, rule, footer, dateline or byline: it closes a block and
+    is never quoted."""
     return bool(
-        not line.strip() or _HEADING.match(line) or _RULE.match(line) or _FOOTER.match(line)
+        not line.strip()
+        or _HEADING.match(line)
+        or _RULE.match(line)
+        or _FOOTER.match(line)
+        or dateline_or_byline(line)
+    )
+
+
+def dateline_or_byline(line: str) -> bool:
+    """Whether a line says where, when or by whom the article was published, not what happened:
+    `*Caspian Wire, 4 July 2025*`, `_By Name_`, `**By Name, Outlet**`, `By Name | date`.
+
+    Only a line set apart as such is one: in emphasis, with `|` between its parts, or opening
+    with "By". It must name a calendar date or open with "by", and hold no lowercase word but
+    the few such lines use (`_LABEL_WORDS`): "*Police arrested twelve people on 4 July 2025.*"
+    is a sentence in italics, and stays quotable.
+    """
+    emphasised = _EMPHASISED.match(line)
+    text = emphasised.group(2).strip() if emphasised else line.strip()
+    if not (emphasised or "|" in text or text.startswith("By ")):
+        return False
+    tokens = _TOKEN.findall(text)
+    if not tokens or len(tokens) > BYLINE_MAX_WORDS or text.endswith(("?", "!")):
+        return False
+    dates = [w for w in time_expressions(text) if w.kind in _CALENDAR_DATES]
+    if not dates and not _BYLINE.match(text):
+        return False
+    for when in dates:
+        text = text[: when.start] + " " * (when.end - when.start) + text[when.end :]
+    return all(
+        t[0].isupper() or t[0].isdigit() or t.lower() in _LABEL_WORDS for t in _TOKEN.findall(text)
     )
 
 
