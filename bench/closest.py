@@ -1,34 +1,36 @@
-"""The three replies, measured: answer, closest quote (unconfirmed), nothing; and the closest
-floor fitted held out.
+"""The three replies, measured: the answer, the closest quote (unconfirmed), nothing; with the
+answer threshold and the closest floor fitted held out.
 
-Usage: python bench/closest.py [--floor F] [--no-squad]
+Usage: python bench/closest.py [--threshold T] [--floor F] [--shipped] [--no-squad] [--cache FILE]
 
-Every question is asked of its set's fact base at the shipped answer threshold
-(`settings.DEFAULT_MIN_CONFIDENCE`). Below it, the best-ranked quote is shown as the closest
-when its topic weight (`factbot.answering.closest.topic_weight`) reaches the floor; else the
-reply is "my sources don't say".
+Every question is asked of its set's fact base. A quote is stated as the answer (reply 1) when
+its confidence reaches the threshold; below it, the best-ranked quote is shown as the closest
+(reply 2) when its topic weight (`factbot.answering.closest.topic_weight`) reaches the floor;
+else the reply is "my sources don't say" (reply 3).
 
-The floor is fitted held out. Groups: the incident article (its questions and the chat-style
-ones), story-dev (one base), the SQuAD articles in calibrate.SQUAD_FOLDS, and our off-topic
-questions (`bench/offtopic_questions.jsonl`, asked of the incident base and of the story-dev
-base) in two halves. For each group the floor is chosen on all the others, and the group is
-scored with it: the figures printed for a group never saw its questions. The fit maximises the
-mean of two shares among the training questions below the threshold: the answerable ones whose
-best quote holds the answer that get it shown as the closest, and the off-topic ones that get
-"my sources don't say".
+Held out: the groups are the incident article (its questions and the chat-style ones),
+story-dev (one base), the SQuAD articles three at a time (calibrate.SQUAD_FOLDS), and our
+off-topic questions (`bench/offtopic_questions.jsonl`, asked of the incident base and of the
+story-dev base) in two halves. Each group is scored with a threshold and a floor fitted on all
+the other groups, so no figure printed for a group comes from its own questions.
 
-`--floor F` scores every group with one floor instead (the shipped CLOSEST_FLOOR by default
-when `--shipped` is given).
+- The threshold is the lowest at which at most MAX_WRONG_SHARE of the training groups' replies 1
+  are wrong, counted on the product's own kind of questions (the incident, chat and story-dev
+  sets and the off-topic ones: SQuAD's questions, half written to look answerable from the
+  paragraph whose words they reuse, are another product's).
+- The floor maximises, below that threshold, the mean of two shares of the training questions:
+  the answerable ones whose best quote holds the answer that get it shown as the closest, and
+  the off-topic ones that get reply 3.
 
-Printed per group: reply 1 (answers) and how many of them are wrong; reply 2 (closest) and how
-many hold the answer; reply 3; for answerable questions, how many of those whose best quote
-holds the answer reach the person asking (reply 1 right or reply 2 holding it); for off-topic
-questions, the share that gets reply 3.
+`--threshold` / `--floor` score every group with fixed values instead; `--shipped` with
+the shipped ones (settings.DEFAULT_MIN_CONFIDENCE and closest.CLOSEST_FLOOR).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import pickle
 import statistics
 import sys
 import tempfile
@@ -54,16 +56,19 @@ from factbot.settings import DEFAULT_MIN_CONFIDENCE, REPO_ROOT
 
 OFFTOPIC = REPO_ROOT / "bench" / "offtopic_questions.jsonl"
 CANDIDATE_FLOORS = [round(0.1 * i, 1) for i in range(0, 81)]
+CANDIDATE_THRESHOLDS = [round(0.01 * i, 2) for i in range(20, 100)]
+MAX_WRONG_SHARE = 0.05
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One question's reply before the floor is applied."""
+    """One question's reply before any threshold or floor is applied."""
 
     question: Question
     group: str
-    answered: bool  # reply 1 at the shipped threshold
-    answered_right: bool  # reply 1 holds the answer (by the set's own rule)
+    confidence: float
+    offered: bool  # the engine had a quote to state
+    quote_right: bool  # that quote is right by the set's own rule, were it stated
     top_right: bool  # the best-ranked quote holds the answer
     weight: float | None  # topic weight of the best-ranked quote; None when there is none
 
@@ -71,8 +76,20 @@ class Outcome:
     def offtopic(self) -> bool:
         return self.question.set_name.startswith("offtopic")
 
-    def closest(self, floor: float) -> bool:
-        return not self.answered and self.weight is not None and self.weight >= floor
+    @property
+    def squad(self) -> bool:
+        return self.question.set_name == "squad"
+
+    def answered(self, threshold: float) -> bool:
+        """Reply 1: the quote is stated as the answer."""
+        return self.offered and self.confidence >= threshold
+
+    def closest(self, threshold: float, floor: float) -> bool:
+        """Reply 2: below the threshold, the best quote is about what was asked."""
+        return not self.answered(threshold) and self.weight is not None and self.weight >= floor
+
+    def wrong_answer(self, threshold: float) -> bool:
+        return self.answered(threshold) and not (self.question.answerable and self.quote_right)
 
 
 def offtopic_questions(set_name: str) -> list[Question]:
@@ -86,7 +103,8 @@ def offtopic_questions(set_name: str) -> list[Question]:
 def collect(sets: Sequence[tuple[Path, Sequence[Question]]]) -> list[Outcome]:
     outcomes = []
     for db_path, questions in sets:
-        engine = AnswerEngine(db_path, min_confidence=DEFAULT_MIN_CONFIDENCE)
+        # Threshold 0: the quote the engine would state, whatever its confidence.
+        engine = AnswerEngine(db_path, min_confidence=0.0)
         matcher = engine._matcher()
         for question in questions:
             answer = engine.ask(question.text)
@@ -97,98 +115,137 @@ def collect(sets: Sequence[tuple[Path, Sequence[Question]]]) -> list[Outcome]:
             top_right = bool(
                 top and question.answerable and question.right_passage(top.text, top.source_id)
             )
-            weight = None if top is None else topic_weight(matcher, analysed, top)
             group = question.group if question.group.startswith("offtopic") else fold_of(question.group)
             outcomes.append(
-                Outcome(question, group, answer.answered, verdict.right and answer.answered, top_right, weight)
+                Outcome(
+                    question,
+                    group,
+                    answer.confidence,
+                    answer.answered,
+                    verdict.right and answer.answered,
+                    top_right,
+                    None if top is None else topic_weight(matcher, analysed, top),
+                )
             )
     return outcomes
 
 
-def quality(outcomes: Sequence[Outcome], floor: float) -> float:
-    band = [o for o in outcomes if not o.answered and o.weight is not None]
-    reachable = [o for o in band if o.top_right]
-    offtopic = [o for o in outcomes if o.offtopic]
+def fit_threshold(outcomes: Sequence[Outcome]) -> float:
+    """The lowest threshold whose replies 1 on the product's kind of questions are at most
+    MAX_WRONG_SHARE wrong."""
+    product = [o for o in outcomes if not o.squad]
+    for threshold in CANDIDATE_THRESHOLDS:
+        answered = [o for o in product if o.answered(threshold)]
+        wrong = sum(o.wrong_answer(threshold) for o in answered)
+        if not answered or wrong <= MAX_WRONG_SHARE * len(answered):
+            return threshold
+    return CANDIDATE_THRESHOLDS[-1]
+
+
+def quality(outcomes: Sequence[Outcome], threshold: float, floor: float) -> float:
+    reachable = [o for o in outcomes if o.top_right and not o.answered(threshold)]
+    offtopic = [o for o in outcomes if o.offtopic and not o.answered(threshold)]
     shares = []
     if reachable:
-        shares.append(sum(o.closest(floor) for o in reachable) / len(reachable))
+        shares.append(sum(o.closest(threshold, floor) for o in reachable) / len(reachable))
     if offtopic:
-        shares.append(sum(not o.closest(floor) and not o.answered for o in offtopic) / len(offtopic))
+        shares.append(sum(not o.closest(threshold, floor) for o in offtopic) / len(offtopic))
     return statistics.mean(shares) if shares else 0.0
 
 
-def fit_floor(outcomes: Sequence[Outcome]) -> float:
+def fit_floor(outcomes: Sequence[Outcome], threshold: float) -> float:
     """The floor with the best quality on `outcomes`; the higher of equals (fewer shown)."""
-    return max(CANDIDATE_FLOORS, key=lambda f: (quality(outcomes, f), f))
+    return max(CANDIDATE_FLOORS, key=lambda f: (quality(outcomes, threshold, f), f))
 
 
-def report(name: str, outcomes: Sequence[Outcome], floor: float) -> dict[str, int]:
-    answers = [o for o in outcomes if o.answered]
-    closest = [o for o in outcomes if o.closest(floor)]
-    answerable = [o for o in outcomes if o.question.answerable]
-    ranked_first = [o for o in answerable if o.top_right]
-    reached = [o for o in ranked_first if o.answered_right or (o.closest(floor) and o.top_right)]
+def report(name: str, outcomes: Sequence[Outcome], threshold: float, floor: float) -> dict[str, int]:
+    answers = [o for o in outcomes if o.answered(threshold)]
+    closest = [o for o in outcomes if o.closest(threshold, floor)]
+    ranked_first = [o for o in outcomes if o.top_right]
+    reached = [
+        o
+        for o in ranked_first
+        if (o.answered(threshold) and o.quote_right) or o.closest(threshold, floor)
+    ]
     offtopic = [o for o in outcomes if o.offtopic]
-    nothing = [o for o in outcomes if not o.answered and not o.closest(floor)]
+    nothing = [o for o in outcomes if not o.answered(threshold) and not o.closest(threshold, floor)]
     counts = {
-        "questions": len(outcomes),
         "reply1": len(answers),
-        "reply1_wrong": sum(not o.answered_right for o in answers if o.question.answerable)
-        + sum(1 for o in answers if not o.question.answerable),
+        "reply1_wrong": sum(o.wrong_answer(threshold) for o in answers),
         "reply2": len(closest),
         "reply2_holding": sum(o.top_right for o in closest),
         "reply3": len(nothing),
         "ranked_first": len(ranked_first),
         "reached": len(reached),
         "offtopic": len(offtopic),
-        "offtopic_reply3": sum(1 for o in offtopic if not o.answered and not o.closest(floor)),
+        "offtopic_reply3": sum(o in nothing for o in offtopic),
     }
     line = (
-        f"{name:22} floor {floor:4.1f} | reply 1: {counts['reply1']:4} "
-        f"(wrong {counts['reply1_wrong']}) | reply 2: {counts['reply2']:4} "
-        f"(holding the answer {counts['reply2_holding']}) | reply 3: {counts['reply3']:4}"
+        f"{name:14} threshold {threshold:.2f} floor {floor:3.1f} | reply 1: {counts['reply1']:4}"
+        f" (wrong {counts['reply1_wrong']}) | reply 2: {counts['reply2']:4}"
+        f" (holding the answer {counts['reply2_holding']}) | reply 3: {counts['reply3']:4}"
     )
     if ranked_first:
-        line += f" | best quote right {len(ranked_first)}, reached {len(reached)} ({len(reached) / len(ranked_first):.0%})"
+        share = len(reached) / len(ranked_first)
+        line += f" | best quote right {len(ranked_first)}, reaching the asker {len(reached)} ({share:.0%})"
     if offtopic:
         line += f" | off-topic reply 3: {counts['offtopic_reply3']}/{len(offtopic)}"
     print(line)
     return counts
 
 
+def collect_cached(sets: Sequence[tuple[Path, Sequence[Question]]], cache: Path | None) -> list[Outcome]:
+    """`collect`, kept in `cache` while the answering code and the questions stay the same."""
+    if cache is None:
+        return collect(sets)
+    digest = hashlib.sha256()
+    for module in sorted((REPO_ROOT / "src" / "factbot").rglob("*.py")):
+        digest.update(module.read_bytes())
+    digest.update(repr([q for _, questions in sets for q in questions]).encode())
+    if cache.exists():
+        key, outcomes = pickle.loads(cache.read_bytes())
+        if key == digest.hexdigest():
+            return list(outcomes)
+    outcomes = collect(sets)
+    cache.write_bytes(pickle.dumps((digest.hexdigest(), outcomes)))
+    return outcomes
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--floor", type=float, help="score every group with this floor (no fitting)")
-    parser.add_argument("--shipped", action="store_true", help="score with the shipped CLOSEST_FLOOR")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--threshold", type=float, help="answer threshold for every group")
+    parser.add_argument("--floor", type=float, help="closest floor for every group")
+    parser.add_argument("--shipped", action="store_true", help="the shipped threshold and floor")
     parser.add_argument("--no-squad", action="store_true", help="leave the SQuAD articles out")
+    parser.add_argument("--cache", type=Path, help="keep the collected replies in this file")
     args = parser.parse_args()
     if not STORY_DIR.is_dir():
         sys.exit(f"bench/closest.py needs the story-dev set at {STORY_DIR} (../shared beside the clone).")
+    if args.shipped:
+        args.threshold, args.floor = DEFAULT_MIN_CONFIDENCE, CLOSEST_FLOOR
     with tempfile.TemporaryDirectory() as tmp:
         sets = all_sets(Path(tmp), with_squad=not args.no_squad)
         sets.append((build_incident(Path(tmp) / "off"), offtopic_questions("offtopic-incident")))
         sets.append((build_story(Path(tmp) / "off"), offtopic_questions("offtopic-story")))
-        outcomes = collect(sets)
-    groups = sorted({o.group for o in outcomes})
-    fixed = CLOSEST_FLOOR if args.shipped else args.floor
-    print(f"answer threshold {DEFAULT_MIN_CONFIDENCE} (shipped); closest floor "
-          + (f"{fixed} for every group" if fixed is not None else "fitted without the group scored"))
+        outcomes = collect_cached(sets, args.cache)
     totals: dict[str, dict[str, int]] = {}
-    for group in groups:
+    for group in sorted({o.group for o in outcomes}):
         held = [o for o in outcomes if o.group == group]
-        floor = fixed if fixed is not None else fit_floor([o for o in outcomes if o.group != group])
-        totals[group] = report(group, held, floor)
+        train = [o for o in outcomes if o.group != group]
+        threshold = args.threshold if args.threshold is not None else fit_threshold(train)
+        floor = args.floor if args.floor is not None else fit_floor(train, threshold)
+        totals[group] = report(group, held, threshold, floor)
     print()
-    incident_story = [totals[g] for g in totals if g in (INCIDENT_GROUP, "story-dev")]
-    replies1 = sum(c["reply1"] for c in incident_story)
-    wrong = sum(c["reply1_wrong"] for c in incident_story)
-    print(f"story-dev and incident, wrong reply 1: {wrong}/{replies1} ({wrong / max(1, replies1):.1%})")
-    off = [totals[g] for g in totals if g.startswith("offtopic")]
-    print(
-        "off-topic, reply 3: "
-        f"{sum(c['offtopic_reply3'] for c in off)}/{sum(c['offtopic'] for c in off)}"
-    )
-    print(f"floor fitted on everything (for CLOSEST_FLOOR): {fit_floor(outcomes)}")
+    product = [totals[g] for g in (INCIDENT_GROUP, "story-dev") if g in totals]
+    replies = sum(c["reply1"] for c in product)
+    wrong = sum(c["reply1_wrong"] for c in product)
+    print(f"story-dev and incident, wrong replies 1: {wrong}/{replies} ({wrong / max(1, replies):.1%})")
+    off = [c for g, c in totals.items() if g.startswith("offtopic")]
+    print(f"off-topic, reply 3: {sum(c['offtopic_reply3'] for c in off)}/{sum(c['offtopic'] for c in off)}")
+    threshold = fit_threshold(outcomes)
+    print(f"fitted on every group (to ship): threshold {threshold}, floor {fit_floor(outcomes, threshold)}")
 
 
 if __name__ == "__main__":

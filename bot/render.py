@@ -17,7 +17,13 @@ from urllib.parse import quote, urlsplit
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from factbot.answering.replies import Answer, Related, update_heading
+from factbot.answering.replies import (
+    NOT_SURE,
+    NOT_SURE_SUGGESTIONS,
+    Answer,
+    Related,
+    update_heading,
+)
 from factbot.models import Source
 
 CONTENT_LIMIT = 2000
@@ -112,9 +118,15 @@ def block_quote(text: str) -> str:
 
 
 def render_answer(answer: Answer, follow_ups: Sequence[str] = ()) -> Rendered:
-    """The reply to a question: the quote with its source, or a plain abstention."""
-    embed = _answer_embed(answer) if answer.answered else _abstention_embed(answer)
-    report = answer.passage_id if answer.answered and report_custom_id(answer.passage_id) else None
+    """The reply to a question: the quote with its source, the closest quote set apart as
+    unconfirmed, or a plain abstention. A quote shown either way can be reported."""
+    if answer.answered:
+        embed, shown = _answer_embed(answer), answer.passage_id
+    elif answer.closest is not None:
+        embed, shown = _closest_embed(answer, answer.closest), answer.closest.passage_id
+    else:
+        embed, shown = _abstention_embed(answer), None
+    report = shown if report_custom_id(shown) else None
     limit = MAX_BUTTONS - 1 if report else MAX_BUTTONS
     return Rendered(embed=fit(embed), buttons=button_questions(follow_ups)[:limit], report=report)
 
@@ -162,6 +174,28 @@ def _abstention_embed(answer: Answer) -> discord.Embed:
         colour=ABSTAINED_COLOUR,
     )
     footer = "I only answer from my sources, and I say so when they are silent."
+    embed.set_footer(text=clip(_taken_as(answer) + footer, FOOTER_LIMIT))
+    return embed
+
+
+def _closest_embed(answer: Answer, closest: Related) -> discord.Embed:
+    """Reply 2: "not sure" first, then the closest quote as a quote of the source, never as the
+    bot's answer, then what the sources do answer."""
+    heading = f"**{escape(answer.message or NOT_SURE)}**\n"
+    attribution = f"\n— {clip(escape(closest.attribution), ATTRIBUTION_LIMIT)}"
+    suggestions = [f"• {escape(question)}" for question in answer.suggestions]
+    tail = "\n\n" + "\n".join([escape(NOT_SURE_SUGGESTIONS), *suggestions]) if suggestions else ""
+    room = DESCRIPTION_LIMIT - len(heading) - len(attribution) - len(tail)
+    quote = clip(block_quote(escape_text(closest.quote)), max(room, 0))
+    embed = discord.Embed(
+        title=_title(answer.question),
+        description=clip(heading + quote + attribution + tail, DESCRIPTION_LIMIT),
+        colour=ABSTAINED_COLOUR,
+    )
+    embed.add_field(name="Source", value=source_line(closest.source), inline=False)
+    embed.add_field(name="Confidence", value="Not confirmed as the answer", inline=True)
+    footer = "The closest my sources come, quoted word for word; it may not answer the question."
+    footer += f" Passage {closest.passage_id}."
     embed.set_footer(text=clip(_taken_as(answer) + footer, FOOTER_LIMIT))
     return embed
 

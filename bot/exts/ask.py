@@ -349,8 +349,8 @@ def _log_answer(where: str, via: str, answer: Answer, started: float) -> None:
         "%s via=%s outcome=%s passage=%s confidence=%.2f ms=%.1f",
         where,
         via,
-        "answered" if answer.answered else "abstained",
-        answer.passage_id,
+        "answered" if answer.answered else "closest" if answer.closest else "abstained",
+        answer.passage_id or (answer.closest.passage_id if answer.closest else None),
         answer.confidence,
         (time.perf_counter() - started) * 1000,
     )

@@ -131,11 +131,19 @@ def history_text(changes: Sequence[Change]) -> str:
     return render.content("\n".join(render.escape(c.summary) for c in changes))
 
 
+def _closest_note(gap: Gap) -> str:
+    """The closest quote an unanswered question gets now, so maintainers see what would settle it."""
+    if not gap.closest or not gap.closest_passage_id:
+        return ""
+    quote = render.escape(render.clip(gap.closest, 120))
+    return f" (closest: passage {render.escape(gap.closest_passage_id)}, “{quote}”)"
+
+
 def gaps_text(gaps: Sequence[Gap], reports: Sequence[Report] = ()) -> str:
     """Unanswered questions, then the answers reported as wrong or unhelpful, most first."""
     parts: list[str] = []
     if gaps:
-        lines = [f"{g.count}× {render.escape(g.label)}" for g in gaps]
+        lines = [f"{g.count}× {render.escape(g.label)}{_closest_note(g)}" for g in gaps]
         parts.append("Asked, and not answered by the sources:\n" + "\n".join(lines))
     else:
         parts.append("No unanswered questions recorded.")

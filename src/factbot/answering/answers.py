@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from factbot.answering.candidates import Candidate, Span
 from factbot.answering.closest import closest_candidate
 from factbot.answering.question import Question
+from factbot.answering.reading import read_probability
 from factbot.answering.replies import PARTLY_READ, Answer, Related, clean_question
 from factbot.answering.suggestions import Suggesting
 from factbot.answering.versions import RELATED_MIN_SHARE, VersionFinding
@@ -88,9 +90,10 @@ class AnswerEngine(Suggesting, VersionFinding):
                 if closest is None
                 else self._related_view(closest, self._sources({closest.source_id}))
             )
-            return self._abstain(
+            answer = self._abstain(
                 text, analysed.intent, entities, ranking.confidence, near, message, nearest
             )
+            return replace(answer, reader=None if closest is None else read_probability(closest))
         candidates = ranking.candidates
         sources = self._sources({c.source_id for c in candidates})
         best, earlier = self._latest_if_asked(text, candidates, entities, sources)
@@ -116,6 +119,7 @@ class AnswerEngine(Suggesting, VersionFinding):
             related=related,
             earlier=tuple(self._related_view(c, sources) for c in earlier),
             conflicts=conflicts,
+            reader=read_probability(best),
         )
 
     @staticmethod

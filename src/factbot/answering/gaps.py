@@ -64,6 +64,10 @@ class Gap:
     first_at: str
     last_at: str
     answered_now: bool | None = None
+    # The closest quote the sources give now, shown as unconfirmed (reply 2): a curated fact or
+    # an article may settle it. Only known when the gap was checked against the engine.
+    closest: str | None = None
+    closest_passage_id: str | None = None
 
     @property
     def label(self) -> str:
@@ -80,6 +84,8 @@ class Gap:
             "first_at": self.first_at,
             "last_at": self.last_at,
             "answered_now": self.answered_now,
+            "closest": self.closest,
+            "closest_passage_id": self.closest_passage_id,
         }
 
 
@@ -266,11 +272,18 @@ def top_gaps(
 
 
 def _with_answer_check(gap: Gap, engine: AnswerEngine) -> Gap:
+    """Whether the gap is answered now, and the closest quote when it is not."""
     try:
-        answered = engine.ask(gap.question or "").answered
+        answer = engine.ask(gap.question or "")
     except FactbotError:
-        answered = False
-    return replace(gap, answered_now=answered)
+        return replace(gap, answered_now=False)
+    closest = answer.closest
+    return replace(
+        gap,
+        answered_now=answer.answered,
+        closest=closest.quote if closest else None,
+        closest_passage_id=closest.passage_id if closest else None,
+    )
 
 
 def top_reports(base: FactBase, actor: Actor, limit: int = 20) -> list[Report]:

@@ -14,6 +14,7 @@ and how far ahead of the other candidates), both fitted on development questions
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -31,6 +32,7 @@ from factbot.answering.confidence import (
 )
 from factbot.answering.features import PassageFeatures
 from factbot.answering.question import Question, QuestionReading, unknown_share
+from factbot.answering.reading import available_reader, reread
 from factbot.answering.weights import RANK_WEIGHTS, SEMANTIC_RANK_WEIGHTS
 from factbot.index.meaning import default_encoder, passage_matrix
 from factbot.index.sketch import default_table
@@ -117,7 +119,11 @@ class Matcher(QuestionReading, PassageFeatures):
         confidence = combined_confidence(
             word_confidence(scored, unknown_share(self, question)), answerability(scored)
         )
-        return Ranking(question, tuple(scored[:limit]), confidence)
+        ranking = Ranking(question, tuple(scored), confidence)
+        reader = available_reader() if self.reading else None
+        if reader is not None:
+            ranking = reread(reader, ranking)
+        return dataclasses.replace(ranking, candidates=ranking.candidates[:limit])
 
     def _candidate_vectors(self, rowids: Sequence[int]) -> npt.NDArray[np.float32] | None:
         """The candidates' meaning vectors, or None when meaning is off, this base has no

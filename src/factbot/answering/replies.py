@@ -84,6 +84,9 @@ class Answer:
     # Not an answer: below the answer threshold, the best-ranked quote that is about what was
     # asked, shown as the closest the sources come (`answered` stays False).
     closest: Related | None = None
+    # The reader's probability (0..1) that the quote shown (the answer, or the closest) answers
+    # the question; None when no passage was read (reading.py).
+    reader: float | None = None
 
     @property
     def is_update(self) -> bool:
@@ -119,6 +122,7 @@ class Answer:
             "understood_as": self.understood_as,
             "clarification": self.clarification,
             "closest": self._closest_json(),
+            "reader": None if self.reader is None else round(self.reader, 4),
         }
 
     def _closest_json(self) -> dict[str, Any] | None:

@@ -28,10 +28,14 @@ class Weighed(Protocol):
 class Vocabulary:
     """The cached vocabulary and aliases of one fact base."""
 
-    def __init__(self, db: sqlite_utils.Database, *, meaning: bool = True) -> None:
-        """`meaning=False` ranks on words alone (no sentence encoder is loaded)."""
+    def __init__(
+        self, db: sqlite_utils.Database, *, meaning: bool = True, reading: bool = True
+    ) -> None:
+        """`meaning=False` ranks on words alone (no sentence encoder is loaded);
+        `reading=False` leaves the reader out (reading.py)."""
         self.db = db
         self.meaning = meaning
+        self.reading = reading
         self.revision: str | None = None
         self.refresh()
 

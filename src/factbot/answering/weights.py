@@ -113,3 +113,11 @@ CONFIDENCE_CALIBRATION = {"bias": 3.202, "scale": 2.104}
 # story-dev (highest 0.924) or of the chat-style incident questions (0.922) reaches it. "High"
 # is now rare (2 right answers of the incident's 87); it is meant to be.
 HIGH_CONFIDENCE = 0.945
+
+# The reader (reading.py): how many of the best candidates it reads, how much its log-odds add to
+# a candidate's ranking score, and the logistic combination of the word-based confidence (as
+# log-odds) with the reader's log-odds for the quote chosen. Fitted held out by
+# bench/reader_fit.py (the fold figures are in its output and the README).
+READER_CANDIDATES = 5
+READER_RANK_WEIGHT = 0.0
+READER_CONFIDENCE = {"bias": 0.0, "engine": 1.0, "reader": 0.0}

@@ -72,6 +72,8 @@ def gaps_command(context: Context, limit: int, include_answered: bool, as_json: 
         askers = f", {gap.askers} people" if gap.askers else ""
         now = " (answered now)" if gap.answered_now else ""
         click.echo(f"{gap.count:>5}x  {gap.label}{now}  [last {gap.last_at}{askers}]")
+        if gap.closest:
+            click.echo(f"       closest, unconfirmed: {gap.closest_passage_id}: “{gap.closest}”")
     if reported:
         click.echo("Reported as wrong or unhelpful:")
     for report in reported:
