@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from factbot.answering import reading
 from factbot.answering.candidates import Candidate, Ranking, Span, prefer_curated, within
 from factbot.answering.confidence import (
     answerability,
@@ -32,7 +33,6 @@ from factbot.answering.confidence import (
 )
 from factbot.answering.features import PassageFeatures
 from factbot.answering.question import Question, QuestionReading, unknown_share
-from factbot.answering.reading import available_reader, reread
 from factbot.answering.weights import RANK_WEIGHTS, SEMANTIC_RANK_WEIGHTS
 from factbot.index.meaning import default_encoder, passage_matrix
 from factbot.index.sketch import default_table
@@ -120,9 +120,9 @@ class Matcher(QuestionReading, PassageFeatures):
             word_confidence(scored, unknown_share(self, question)), answerability(scored)
         )
         ranking = Ranking(question, tuple(scored), confidence)
-        reader = available_reader() if self.reading else None
+        reader = reading.available_reader() if self.reading else None
         if reader is not None:
-            ranking = reread(reader, ranking)
+            ranking = reading.reread(reader, ranking)
         return dataclasses.replace(ranking, candidates=ranking.candidates[:limit])
 
     def _candidate_vectors(self, rowids: Sequence[int]) -> npt.NDArray[np.float32] | None:
