@@ -30,7 +30,12 @@ from factbot.editing import Actor
     show_default=True,
     help="Plain text, Markdown to paste in Discord, or one JSON object for tools.",
 )
-@click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only what is new since DATE: sources published on or after it (one with no date: first "
+    "added to the base on or after it) and maintainers' changes since.",
+)
 @click.option(
     "--annotated",
     is_flag=True,
