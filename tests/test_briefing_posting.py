@@ -348,3 +348,27 @@ def test_discord_posts_no_missing_metadata_lines_but_the_preview_shows_them(seed
 
     assert "Not given by" not in shown(discord_pages(built))
     assert "Not given by TRT" in shown(discord_pages(built, annotated=True))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+@pytest.mark.parametrize(
+    ("base", "about", "voices"),
+    [
+        (
+            "seed",
+            ["Huseyn Safarov", "Ziyaddin Safarov", "Igor Kartavykh", "Yevgeny Belousov"],
+            ["Rahman Mustafayev", "Aykhan Hajizada"],
+        ),
+        ("made_up", ["Dora Kessel and Mila"], ["Otto Brandt"]),
+    ],
+)
+def test_the_short_summary_names_the_people_the_story_is_about_before_its_officials(
+    request: pytest.FixtureRequest, base: str, about: list[str], voices: list[str], fmt: str
+) -> None:
+    db = request.getfixturevalue(base)
+    posted = run(db, "summary", "--format", fmt, "--length", "short")
+    whos_who = [line["group"] for line in section(summary_json(db, "short"), "whos_who")]
+
+    assert [name for name in about if name not in posted] == []
+    listed = [group for group in whos_who if any(name in group for name in voices)]
+    assert whos_who[: len(whos_who) - len(listed)] == [g for g in whos_who if g not in listed]
