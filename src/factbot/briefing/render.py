@@ -116,8 +116,9 @@ def _shown(summary: Summary, annotated: bool) -> Summary:
 
 @dataclass(frozen=True, slots=True)
 class _Block:
-    """One entry of a section as printed lines: kept on one message when they fit. `label` is
-    its group's own line ("- **Azerbaijan**"), printed again over lines that run on."""
+    """One entry of a section as printed lines, kept on one message when they fit. `label` is
+    its group's own line ("- **Azerbaijan**") over them; a block split from a long group keeps
+    that line as `group`, to print it again "(cont.)" when it opens a message."""
 
     lines: tuple[str, ...]
     label: str | None = None
@@ -154,9 +155,6 @@ class _Layout:
         out = [self.title.upper() + numbered]
         out += [f"Since {self.since}"] if self.since else []
         return out + ([self.notice] if self.notice else [])
-
-    def heading(self, title: str) -> str:
-        return f"### {title}" if self.markdown else title
 
     def whole(self) -> str:
         out = self.head()
