@@ -206,6 +206,20 @@ def build_squad(tmp: Path, article: str, directory: Path = SQUAD_DIR) -> Path:
     return db
 
 
+def missing_shared(names: set[str]) -> str | None:
+    """Which of the shared sets `names` (story-dev, squad) are not beside this clone, and where
+    they were looked for, as one line; None when all are there."""
+    folders = {"story-dev": STORY_DIR, "squad": SQUAD_DIR}
+    missing = [folders[name].name for name in sorted(names & folders.keys()) if not folders[name].is_dir()]
+    if not missing:
+        return None
+    return (
+        f"missing {' and '.join(missing)} in {SHARED_BENCH} (the shared bench, looked for beside "
+        "this clone as ../shared/bench); with this clone alone, run: "
+        "python bench/accuracy.py --protocol shipped --sets incident"
+    )
+
+
 def all_sets(
     tmp: Path, squad_articles: set[str] | None = None, with_squad: bool = True
 ) -> list[tuple[Path, list[Question]]]:

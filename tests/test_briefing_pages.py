@@ -10,7 +10,7 @@ from summary_helpers import SQUAD_ARTICLES, fresh_db, ingest_text
 
 from factbot.briefing import pages
 from factbot.briefing.pages import Block, EmbedLimits, EmbedPage, Message, PageSection, pack
-from factbot.briefing.render import discord_pages, line_markdown
+from factbot.briefing.render import discord_pages, line_markdown, posted_messages, render
 from factbot.briefing.summary import Summary, build_summary
 from factbot.store.database import connect
 
@@ -135,3 +135,18 @@ def test_the_core_splitter_does_not_import_discord() -> None:
         if line.startswith(("import", "from"))
     ]
     assert imports and not any("discord" in line for line in imports)
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_posted_messages_under_a_tight_limit_each_fit_and_lose_no_word(
+    seed_summary: Summary, article_summary: Summary, fmt: str
+) -> None:
+    for summary in (seed_summary, article_summary):
+        whole = render(summary, fmt)
+        messages = posted_messages(summary, fmt, limit=400)
+
+        assert len(messages) > 1
+        assert all(len(message) <= 400 for message in messages)
+        assert all(f"({n}/{len(messages)})" in m.splitlines()[0] for n, m in enumerate(messages, 1))
+        kept = " ".join(" ".join(m.splitlines()[1:]) for m in messages).split()
+        assert [w for w in whole.split()[len(whole.splitlines()[0].split()):] if w not in kept] == []

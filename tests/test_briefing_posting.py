@@ -348,3 +348,51 @@ def test_discord_posts_no_missing_metadata_lines_but_the_preview_shows_them(seed
 
     assert "Not given by" not in shown(discord_pages(built))
     assert "Not given by TRT" in shown(discord_pages(built, annotated=True))
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+@pytest.mark.parametrize(
+    ("base", "about", "voices"),
+    [
+        (
+            "seed",
+            ["Huseyn Safarov", "Ziyaddin Safarov", "Igor Kartavykh", "Yevgeny Belousov"],
+            ["Rahman Mustafayev", "Aykhan Hajizada"],
+        ),
+        ("made_up", ["Dora Kessel and Mila"], ["Otto Brandt"]),
+    ],
+)
+def test_the_short_summary_names_the_people_the_story_is_about_before_its_officials(
+    request: pytest.FixtureRequest, base: str, about: list[str], voices: list[str], fmt: str
+) -> None:
+    db = request.getfixturevalue(base)
+    posted = run(db, "summary", "--format", fmt, "--length", "short")
+    whos_who = [line["group"] for line in section(summary_json(db, "short"), "whos_who")]
+
+    assert [name for name in about if name not in posted] == []
+    listed = [group for group in whos_who if any(name in group for name in voices)]
+    assert whos_who[: len(whos_who) - len(listed)] == [g for g in whos_who if g not in listed]
+
+
+MESSAGE_BREAK = re.compile(r"\n\n--8<-- message \d+ of \d+ --8<--\n\n")
+TITLES = {"text": "WHAT WE KNOW SO FAR", "markdown": "## What we know so far"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_full_summary_is_posted_as_messages_that_each_fit_discord_and_read_alone(
+    any_base: Path, fmt: str
+) -> None:
+    posted = run(any_base, "summary", "--format", fmt).rstrip("\n")
+    messages = MESSAGE_BREAK.split(posted)
+
+    assert [len(m) for m in messages if len(m) > DISCORD_MESSAGE] == []
+    for number, message in enumerate(messages, start=1):
+        title, *body = message.splitlines()
+        numbered = f" ({number}/{len(messages)})" if len(messages) > 1 else ""
+        assert title == TITLES[fmt] + numbered
+        first = next(line for line in body if line.strip())
+        assert first.startswith("### ") if fmt == "markdown" else not first.startswith(" ")
+    if fmt == "text":
+        data = summary_json(any_base)
+        quoted = [line["text"] for s in data["sections"] for line in s["lines"] if line["kind"] == "quote"]
+        assert [text for text in quoted if text not in posted] == []

@@ -132,12 +132,18 @@ def test_no_front_matter_appears_in_the_summary(story: Path, fmt: str) -> None:
             assert "photo_credit" not in text and "---" not in text
 
 
+def dated_sources(summary: dict[str, Any]) -> list[str]:
+    """The sources a summary cites that give a publication date. The shipped TRT article gives
+    none: `--since` goes by the day it was first added to the base (today, in these tests)."""
+    return [s["id"] for s in summary["sources"] if s["published"]]
+
+
 def test_since_goes_by_the_sources_dates_not_the_build_time(story: Path) -> None:
     october = json.loads(run(story, "summary", "--format", "json", "--since", "2025-10-01"))
     july = json.loads(run(story, "summary", "--format", "json", "--since", "2025-07-02"))
 
-    assert [s["id"] for s in october["sources"]] == ["04-baku-evening-post-october-update"]
-    assert {s["id"] for s in july["sources"]} == {
+    assert dated_sources(october) == ["04-baku-evening-post-october-update"]
+    assert set(dated_sources(july)) == {
         "03-urals-daily-review-explainer",
         "04-baku-evening-post-october-update",
     }
@@ -152,4 +158,4 @@ def test_since_ignores_when_dated_articles_were_added(tmp_path: Path) -> None:
 
     october = json.loads(run(db, "summary", "--format", "json", "--since", "2025-10-01"))
 
-    assert [s["id"] for s in october["sources"]] == ["04-baku-evening-post-october-update"]
+    assert dated_sources(october) == ["04-baku-evening-post-october-update"]

@@ -5,6 +5,7 @@ retiring says what else stopped (or goes on) answering with the same words."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -113,3 +114,35 @@ def test_retiring_a_sentence_says_which_fact_still_answers_with_its_words(run) -
     assert result.exit_code == 0
     assert f"Still answered with these words: fact {UNFRIENDLY}" in result.output
     assert f"factbot fact retire {UNFRIENDLY}" in result.output
+
+
+def follow(advice: str, path: Path, env: dict[str, str]) -> Result:
+    """Do what an error's last sentence says: move the file away if told to, then run the
+    factbot command it gives, exactly as written."""
+    if "move it away" in advice:
+        path.rename(path.with_name(path.name + ".moved"))
+    command = re.search(r"factbot (--db \S+ build)", advice)
+    assert command is not None, f"the advice gives no command to run: {advice}"
+    return CliRunner().invoke(cli, command.group(1).split(), env=env, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("damage", ["not a fact base", "a damaged fact base"])
+def test_the_advice_for_an_unreadable_base_works_when_followed(
+    tmp_path: Path, knowledge_dir: Path, damage: str
+) -> None:
+    env = {"FACTBOT_KNOWLEDGE_DIR": str(knowledge_dir), "FACTBOT_LOG_LEVEL": "WARNING"}
+    path = tmp_path / "some-file.db"
+    if damage == "not a fact base":
+        path.write_bytes(bytes(range(256)) * 64)
+    else:
+        assert CliRunner().invoke(cli, ["--db", str(path), "build"], env=env).exit_code == 0
+        with path.open("r+b") as handle:
+            handle.write(b"garbage, not a header")
+    asked = CliRunner().invoke(cli, ["--db", str(path), "ask", "Who died?"], env=env)
+    assert asked.exit_code == 1 and "Traceback" not in asked.output
+
+    followed = follow(asked.output, path, env)
+
+    assert followed.exit_code == 0, f"{asked.output}\nthen: {followed.output}"
+    again = CliRunner().invoke(cli, ["--db", str(path), "ask", "Who died?"], env=env)
+    assert again.exit_code == 0, again.output

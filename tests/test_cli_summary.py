@@ -59,3 +59,35 @@ def test_summary_builds_the_fact_base_on_first_use(tmp_path: Path) -> None:
     code, output = run(tmp_path / "new.db", "--length", "short")
     assert code == 0
     assert "What happened" in output
+
+
+def test_since_an_earlier_date_keeps_an_undated_source_added_after_it(shared_db: Path) -> None:
+    # The shipped article gives no publication date: when it was added is the only date there is.
+    code, output = run(shared_db, "--since", "2025-01-01")
+
+    assert code == 0
+    assert "Nothing new" not in output
+    assert "What each side says" in output and "Rahman Mustafayev" in output
+
+
+def test_since_goes_by_publication_date_not_by_when_a_dated_source_was_added(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "dated.db"
+    article = tmp_path / "old-news.md"
+    article.write_text(
+        "Officials in Valmora opened a new harbour bridge on Tuesday, the city council said.\n",
+        encoding="utf-8",
+    )
+    added = CliRunner().invoke(
+        cli,
+        ["--db", str(db), "ingest", str(article), "--id", "old-news", "--outlet", "Harbour Wire",
+         "--published", "2024-03-05", "--reason", "test"],
+    )
+    assert added.exit_code == 0, added.output
+
+    _, recent = run(db, "--since", "2025-01-01", "--format", "json")
+    _, older = run(db, "--since", "2024-01-01", "--format", "json")
+
+    assert "old-news" not in [s["id"] for s in json.loads(recent)["sources"]]
+    assert "old-news" in [s["id"] for s in json.loads(older)["sources"]]

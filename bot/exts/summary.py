@@ -201,7 +201,7 @@ class SummaryCog(commands.Cog, name="Summary"):
     )
     @app_commands.describe(
         length="short (one screen per section) or full",
-        since="Only what is new since this date, e.g. 2025-07-01",
+        since="Only sources published since this date (undated: added since) and edits since, e.g. 2025-07-01",
         pin="Pin the summary once it is posted",
     )
     @app_commands.choices(length=[app_commands.Choice(name=v, value=v) for v in LENGTHS])

@@ -29,6 +29,8 @@ BUDGETS: dict[Length, Budget] = {
 
 # What a short summary gives up, in turn, until it fits one message: a timeline entry, a
 # person, the second "what happened" sentence, second roles, and last a side's second claim.
+# The timeline gives up its second entry before the who's who goes below three people: the
+# story's people (who died, who was detained) are what a reader needs named (issue 22).
 SHORTER: tuple[str, ...] = (
     "timeline",
     "people",
@@ -38,9 +40,9 @@ SHORTER: tuple[str, ...] = (
     "roles_per_person",
     "people",
     "timeline",
-    "people",
-    "people",
     "timeline",
+    "people",
+    "people",
     "per_side",
 )
 

@@ -61,9 +61,10 @@ def select_pool(base: Base, db: sqlite_utils.Database, since: date | None) -> li
 
 def _fresh_sources(base: Base, since: date) -> set[str]:
     """Sources dated on or after `since`: by their publication date, else by the latest event
-    their text dates. A source with neither is new only when added or edited since (see
-    `_changed_since`); a dated source added today is still June's news, and the time a base was
-    built says nothing about when the story happened.
+    their text dates, else (a source with neither) by the day it was first added to the base,
+    which a rebuild keeps; edits since count too (see `_changed_since`). A dated source added
+    today is still June's news: the time a base was built says nothing about when the story
+    happened, but for an undated source it is the only date there is.
     """
     latest: dict[str, date] = {}
     for row in base.rows:
@@ -72,7 +73,11 @@ def _fresh_sources(base: Base, since: date) -> set[str]:
             latest[row.source_id] = max(when.event, latest.get(row.source_id, when.event))
     fresh = set()
     for source_id, source in base.sources.items():
-        day = parse_day(source.published) or latest.get(source_id)
+        day = (
+            parse_day(source.published)
+            or latest.get(source_id)
+            or parse_day(base.added.get(source_id))
+        )
         if day is not None and day >= since:
             fresh.add(source_id)
     return fresh

@@ -21,6 +21,14 @@ from factbot.language.text import words
 from factbot.models import Entity
 
 MAINTAINERS_NOTE = "Maintainers' note (entities.toml), not a quote from the sources"
+# Titles of people who speak for a state or its government. In a who's who they are the sides'
+# voices, quoted under "What each side says"; the people the story happens to come first.
+_OFFICES = frozenset(
+    """
+    ambassador envoy consul diplomat attache spokesperson spokesman spokeswoman minister
+    secretary president premier chancellor governor mayor senator commissioner
+    """.split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,7 @@ class People:
         self.base = base
         self.ranked = _people(pool, base)
         self.sentences = _role_rows(pool, base)
+        self.voices = {row.voice for row in pool if row.voice}
         self._roles: dict[str, list[_Role]] = {}
 
     def roles(self, entity: Entity) -> list[_Role]:
@@ -67,6 +76,14 @@ class People:
             if group[0].kind == ROLE and group[0].about[0] == entity.id
             for claim in group
         }
+
+    def speaks_for_a_side(self, entity: Entity) -> bool:
+        """Whether `entity` is one of the story's voices: quoted as a speaker, or holding an
+        office of state (an ambassador summoned speaks for his country whether quoted or not)."""
+        aliases = alias_words(entity, self.base.common)
+        if any(mentions(voice, aliases) for voice in self.voices):
+            return True
+        return any(_OFFICES.intersection(words(role.text)) for role in self.roles(entity))
 
     def speaking(self, speakers: Iterable[str]) -> dict[str, str]:
         """The roles of the people named among `speakers`, joined, to read whom they speak for."""
@@ -112,6 +129,7 @@ class _Entry:
     roles: tuple[_Role, ...]
     note: Line | None = None
     disputed: frozenset[str] = frozenset()
+    voice: bool = False
 
     @property
     def group(self) -> str:
@@ -127,9 +145,12 @@ def whos_who(people: People, budget: Budget) -> list[Line]:
     phrase that ingest guessed to be a person does not appear as one. A role the sources give
     several people at once ("Azerbaijani brothers Huseyn and Ziyaddin Safarov") says who they
     are together, not who each one is: it heads one joint entry instead of repeating under each.
+    The people the story is about (who died, who was detained) come before the sides' voices
+    (ambassadors, spokespeople), so a short who's who that has room for few still names them.
     """
     lines: list[Line] = []
-    for entry in _entries(people, budget)[: budget.people]:
+    entries = sorted(_entries(people, budget), key=lambda entry: entry.voice)
+    for entry in entries[: budget.people]:
         shown = max(budget.roles_per_person, min(len(entry.disputed), 2))
         roles = _disputed_first(entry)[:shown]
         lines.extend(
@@ -158,9 +179,9 @@ def _entries(people: People, budget: Budget) -> list[_Entry]:
         own = tuple(r for r in people.roles(entity) if len(holders[r.key]) == 1)
         note = _maintainers_note(entity) if entity.kind == "person" else None
         if own or (note and not any(entity.name in names for names in joint)):
-            entries.append(
-                _Entry((entity.name,), _distinct(own), note, _disputes(people, own, entity))
-            )
+            disputed = _disputes(people, own, entity)
+            voice = people.speaks_for_a_side(entity)
+            entries.append(_Entry((entity.name,), _distinct(own), note, disputed, voice))
         for names, shared in joint.items():
             if entity.name in names and names not in placed:
                 placed.add(names)

@@ -8,7 +8,7 @@ import json
 import click
 
 from factbot.answering.gaps import top_gaps, top_reports
-from factbot.briefing.render import FORMATS, render
+from factbot.briefing.render import FORMATS, render, render_posted
 from factbot.briefing.summary import LENGTHS, build_summary, parse_since
 from factbot.cli.context import Context, open_base, pass_context, user_errors
 from factbot.editing import Actor
@@ -30,7 +30,12 @@ from factbot.editing import Actor
     show_default=True,
     help="Plain text, Markdown to paste in Discord, or one JSON object for tools.",
 )
-@click.option("--since", metavar="DATE", help="Only what is new or changed since DATE.")
+@click.option(
+    "--since",
+    metavar="DATE",
+    help="Only what is new since DATE: sources published on or after it (one with no date: first "
+    "added to the base on or after it) and maintainers' changes since.",
+)
 @click.option(
     "--annotated",
     is_flag=True,
@@ -40,12 +45,16 @@ from factbot.editing import Actor
 def summary(context: Context, length: str, fmt: str, since: str | None, annotated: bool) -> None:
     """Print a cited, neutral briefing of the story that moderators can post as it is.
 
-    The short text and Markdown fit one Discord message; --annotated adds what only
-    maintainers need (ids to look passages up, their own notes, what the sources leave out).
+    The short text and Markdown fit one Discord message. A longer one is printed as messages
+    of at most 2,000 characters, each readable alone (title, part number, section headings),
+    with a '--8<-- message 2 of 3 --8<--' line between them that is not part of any message.
+    --annotated adds what only maintainers need (ids to look passages up, their own notes,
+    what the sources leave out), for checking rather than posting.
     """
     with user_errors():
         built = build_summary(context.engine().db, length=length, since=parse_since(since))
-        click.echo(render(built, fmt, annotated=annotated))
+        shown = render(built, fmt, annotated=True) if annotated else render_posted(built, fmt)
+        click.echo(shown)
 
 
 @click.command("gaps")

@@ -29,6 +29,22 @@ READ_ONLY_HINT = (
     "Make the file and its folder writable for this user, or build a copy somewhere writable "
     "with: factbot --db NEW_PATH build"
 )
+# For a file with no trace of a fact base, which `factbot build` refuses to replace.
+MOVE_AWAY_HINT = (
+    "It holds no trace of a fact base, so factbot will not replace it: if it is yours, move it "
+    "away, then build a new base with: factbot --db {path} build (or give another path with --db)"
+)
+
+
+def rebuild_advice(path: Path) -> str:
+    """How to get a working base at `path` again, as `factbot build` will accept it.
+
+    Build replaces an unreadable file (keeping a copy) only if it was a fact base; anything else
+    it refuses to touch, so telling the user to rebuild there would send them round in a circle.
+    """
+    if not path.exists() or once_a_fact_base(path):
+        return REBUILD_HINT.format(path=path)
+    return MOVE_AWAY_HINT.format(path=path)
 
 class ForeignBase(DatabaseError):
     """A database factbot does not own: another program's, or a newer factbot's.
@@ -164,8 +180,7 @@ def database_error(
         return DatabaseUnavailable(
             f"The fact base at {path} is read-only for this user ({reason}). {READ_ONLY_HINT}"
         )
-    hint = REBUILD_HINT.format(path=path)
-    return DatabaseError(f"The fact base at {path} {problem} ({reason}). {hint}")
+    return DatabaseError(f"The fact base at {path} {problem} ({reason}). {rebuild_advice(path)}")
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

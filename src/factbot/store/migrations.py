@@ -19,6 +19,7 @@ from factbot.store.database import (
     REBUILD_HINT,
     SCHEMA_VERSION_KEY,
     ForeignBase,
+    rebuild_advice,
     refuse_other_programs,
     utc_now,
 )
@@ -241,6 +242,6 @@ def require_schema(db: sqlite_utils.Database, path: Path) -> None:
     except ForeignBase:
         raise
     except sqlite3.DatabaseError:
-        raise DatabaseError(f"{path} is not a factbot fact base. {hint}") from None
+        raise DatabaseError(f"{path} is not a factbot fact base. {rebuild_advice(path)}") from None
     if row is None:
         raise DatabaseError(f"{path} has no schema version. {hint}")
