@@ -19,20 +19,24 @@ whitespace collapsed, then a whole-word substring.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import pickle
 import re
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from factbot.index.ingest import ingest_paths
 from factbot.knowledge.build import build_fact_base
 from factbot.language.text import words
 from factbot.settings import REPO_ROOT
+
+T = TypeVar("T")
 
 SHARED_BENCH = REPO_ROOT.parent / "shared" / "bench"
 SQUAD_DIR = SHARED_BENCH / "squad-public"
@@ -266,3 +270,28 @@ class BM25Sentences:
             if score > best_score:
                 best_score, best, best_source = score, sentence, source
         return best, best_source, best_score
+
+
+def collected(
+    sets: Sequence[tuple[Path, Sequence[Question]]],
+    collect: Callable[[Sequence[tuple[Path, Sequence[Question]]]], list[T]],
+    cache: Path | None,
+) -> list[T]:
+    """`collect(sets)`, kept in `cache` (a pickle) while factbot's code, its packaged data
+    (the models among them) and the questions stay the same: collecting takes minutes."""
+    if cache is None:
+        return collect(sets)
+    digest = hashlib.sha256()
+    package = REPO_ROOT / "src" / "factbot"
+    for path in sorted([*package.rglob("*.py"), *(package / "data").iterdir()]):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    digest.update(repr([q for _, questions in sets for q in questions]).encode())
+    key = digest.hexdigest()
+    if cache.exists():
+        stored_key, items = pickle.loads(cache.read_bytes())
+        if stored_key == key:
+            return list(items)
+    items = collect(sets)
+    cache.write_bytes(pickle.dumps((key, items)))
+    return items

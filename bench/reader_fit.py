@@ -25,9 +25,7 @@ to ship, fitted on every group but story-dev, so that story-dev stays a set they
 from __future__ import annotations
 
 import argparse
-import hashlib
 import math
-import pickle
 import statistics
 import sys
 import tempfile
@@ -36,14 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from benchsets import STORY_DIR, Question, all_sets, build_incident, build_story
+from benchsets import STORY_DIR, Question, all_sets, build_incident, build_story, collected
 from calibrate import fold_of
 from closest import MAX_WRONG_SHARE, offtopic_questions
 
 from factbot.answering.closest import topic_weight
 from factbot.answering.matcher import Matcher
 from factbot.index.reader import default_reader
-from factbot.settings import REPO_ROOT
 from factbot.store.database import connect
 
 CANDIDATES_READ = 8
@@ -254,24 +251,6 @@ def squad_best_mean(items: Sequence[Read], joined: Joined) -> float:
     return best
 
 
-def collect_cached(sets: Sequence[tuple[Path, Sequence[Question]]], cache: Path | None) -> list[Read]:
-    if cache is None:
-        return collect(sets)
-    digest = hashlib.sha256()
-    for module in sorted((REPO_ROOT / "src" / "factbot").rglob("*.py")):
-        digest.update(module.read_bytes())
-    model = REPO_ROOT / "src" / "factbot" / "data" / "reader.onnx"
-    digest.update(model.read_bytes() if model.exists() else b"")
-    digest.update(repr([q for _, questions in sets for q in questions]).encode())
-    if cache.exists():
-        key, items = pickle.loads(cache.read_bytes())
-        if key == digest.hexdigest():
-            return list(items)
-    items = collect(sets)
-    cache.write_bytes(pickle.dumps((digest.hexdigest(), items)))
-    return items
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, help="keep what was read in this file")
@@ -283,7 +262,7 @@ def main() -> None:
         sets = all_sets(Path(tmp), with_squad=not args.no_squad)
         sets.append((build_incident(Path(tmp) / "off"), offtopic_questions("offtopic-incident")))
         sets.append((build_story(Path(tmp) / "off"), offtopic_questions("offtopic-story")))
-        items = collect_cached(sets, args.cache)
+        items = collected(sets, collect, args.cache)
     systems = {
         "engine alone": engine_alone,
         "reader alone": lambda train: fit(train, rank_weight=100.0, read=CANDIDATES_READ),
