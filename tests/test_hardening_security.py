@@ -249,7 +249,7 @@ def test_discord_unreachable_at_start_is_one_line_without_the_token(built_db: Pa
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("error: Cannot reach Discord (")
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: Cannot reach Discord (")
     assert SENTINEL not in result.stdout + result.stderr
 
 
