@@ -41,6 +41,7 @@ def test_every_readme_example_question_has_its_implied_quote_here() -> None:
     assert asked == set(IMPLIED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", list(IMPLIED))
 def test_readme_example_answers_with_the_quote_it_implies(shared_db: Path, question: str) -> None:
     result = subprocess.run(

@@ -20,6 +20,9 @@ from database_helpers import BuiltBases
 
 from factbot.settings import REPO_ROOT
 
+# Every test here starts factbot (or pytest) as a process: see README, "Tests".
+pytestmark = pytest.mark.slow
+
 FACTBOT = [sys.executable, "-m", "factbot"]
 TORTURE = "azerbaijan-protests-torture"
 ARTICLE = "# Talks resume\n\nThe ministers met in Tbilisi on Monday, an aide said. They will meet again.\n"
