@@ -29,7 +29,10 @@ IMPLIED = {
     "who died in custody in Yekaterinburg?": "two Azerbaijani nationals were arrested and later died in custody",
     "Who is Rahman Mustafayev?": "Azerbaijan’s ambassador in Moscow, Rahman Mustafayev",
     "where was the raid": "police raid in the Russian city of Yekaterinburg",
-    **{question: found for question, found in FINDS.findall(README + ARCHITECTURE)},
+    **{
+        " ".join(question.split()): " ".join(found.split())
+        for question, found in FINDS.findall(README + ARCHITECTURE)
+    },
 }
 # Question -> words shown with the answer, as its first related quote: a "who" question answered
 # by a sentence that names no one also gets the people it means, by name.
@@ -37,7 +40,8 @@ NAMED_WITH_IT = {"who died in custody in Yekaterinburg?": "Huseyn and Ziyaddin S
 
 
 def test_every_readme_example_question_has_its_implied_quote_here() -> None:
-    asked = set(ASKED.findall(README)) | {q for q, _ in FINDS.findall(README + ARCHITECTURE)}
+    found = {" ".join(q.split()) for q, _ in FINDS.findall(README + ARCHITECTURE)}
+    asked = set(ASKED.findall(README)) | found
     assert asked == set(IMPLIED)
 
 
