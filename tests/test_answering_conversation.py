@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from discord.utils import escape_markdown
 from fakes import CapturedRequest, FakeDiscord, start_bot
 
@@ -45,6 +46,7 @@ def chat(db: Path, *lines: str) -> list[str]:
     return replies[: len(lines)]
 
 
+@pytest.mark.slow
 def test_chat_resolves_they_against_the_people_the_last_answer_named(shared_db: Path) -> None:
     first, follow_up = chat(shared_db, HEAD, "who are they?")
 
@@ -54,6 +56,7 @@ def test_chat_resolves_they_against_the_people_the_last_answer_named(shared_db: 
     assert "editor-in-chief, Yevgeny Belousov" in follow_up
 
 
+@pytest.mark.slow
 def test_chat_who_are_they_after_an_answer_naming_no_one_finds_who_they_are(
     shared_db: Path,
 ) -> None:
@@ -66,6 +69,7 @@ def test_chat_who_are_they_after_an_answer_naming_no_one_finds_who_they_are(
     assert SAFAROV_BROTHERS in follow_up
 
 
+@pytest.mark.slow
 def test_chat_when_did_that_happen_asks_when_of_the_last_question(shared_db: Path) -> None:
     _, follow_up = chat(shared_db, "Where was the raid?", "when did that happen?")
 
@@ -74,6 +78,7 @@ def test_chat_when_did_that_happen_asks_when_of_the_last_question(shared_db: Pat
     assert "Taken as: When — Where was the raid?" in follow_up
 
 
+@pytest.mark.slow
 def test_chat_tell_me_more_shows_what_was_not_shown_yet(shared_db: Path) -> None:
     first, more, again = chat(shared_db, HEAD, "tell me more", "tell me more")
 
@@ -87,6 +92,7 @@ def test_chat_tell_me_more_shows_what_was_not_shown_yet(shared_db: Path) -> None
     assert quotes(again) and not quotes(again) & (quotes(first) | quotes(more))
 
 
+@pytest.mark.slow
 def test_chat_why_after_a_question_is_read_as_why_about_it(shared_db: Path) -> None:
     _, why = chat(shared_db, "What did Azerbaijan's foreign ministry protest?", "why?")
 
@@ -94,6 +100,7 @@ def test_chat_why_after_a_question_is_read_as_why_about_it(shared_db: Path) -> N
     assert WHO_DO_YOU_MEAN not in why
 
 
+@pytest.mark.slow
 def test_a_reference_with_nothing_to_refer_to_asks_who_is_meant(shared_db: Path) -> None:
     [reply] = chat(shared_db, "who are they?")
 
@@ -101,6 +108,7 @@ def test_a_reference_with_nothing_to_refer_to_asks_who_is_meant(shared_db: Path)
     assert SILENT not in reply
 
 
+@pytest.mark.slow
 def test_he_with_two_people_in_the_last_answer_asks_which_one(shared_db: Path) -> None:
     _, reply = chat(shared_db, HEAD, "what did he say?")
 
@@ -108,6 +116,7 @@ def test_he_with_two_people_in_the_last_answer_asks_which_one(shared_db: Path) -
     assert f"Who is {KARTAVYKH}?" in reply and "Who is Yevgeny Belousov?" in reply
 
 
+@pytest.mark.slow
 def test_whats_going_on_and_summarize_the_story_get_the_lead(shared_db: Path) -> None:
     engine = AnswerEngine(shared_db)
     lead = engine.lead("what's going on")
@@ -132,6 +141,7 @@ def test_context_is_forgotten_after_a_few_minutes(shared_db: Path) -> None:
     assert late.clarification and not late.answered
 
 
+@pytest.mark.slow
 def test_chat_does_not_resolve_a_follow_up_outside_the_window_set_in_the_environment(
     shared_db: Path,
 ) -> None:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fakes import FakeDiscord
 
 from factbot.answering.answers import AnswerEngine
@@ -30,6 +31,7 @@ def ask_json(db: Path, *questions: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+@pytest.mark.slow
 def test_abstention_suggests_about_the_place_the_question_named(shared_db: Path) -> None:
     [baku, belousov] = ask_json(
         shared_db, "Who is the mayor of Baku?", "What did Belousov eat for breakfast?"
@@ -41,6 +43,7 @@ def test_abstention_suggests_about_the_place_the_question_named(shared_db: Path)
     assert baku["suggestions"] != belousov["suggestions"]
 
 
+@pytest.mark.slow
 def test_every_suggestion_is_a_question_the_engine_answers(shared_db: Path) -> None:
     asked = ask_json(shared_db, "Who is the mayor of Baku?", "What is the capital of France?")
     offered = sorted({s for answer in asked for s in answer["suggestions"]})

@@ -31,6 +31,7 @@ def env_without_token(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+@pytest.mark.slow
 def test_python_m_bot_without_a_token_names_the_variable_and_factbot_chat(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot"],

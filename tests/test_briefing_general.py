@@ -16,6 +16,7 @@ from factbot.models import Entity
 ARTICLES = ["1973_oil_crisis.md", "Normans.md"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ARTICLES)
 def test_an_unseen_article_gets_a_cited_verbatim_summary(tmp_path: Path, name: str) -> None:
     path = SQUAD_ARTICLES / name

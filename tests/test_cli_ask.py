@@ -15,6 +15,9 @@ import pytest
 from factbot.answering.answers import AnswerEngine
 from factbot.settings import REPO_ROOT
 
+# Every test here starts factbot (or pytest) as a process: see README, "Tests".
+pytestmark = pytest.mark.slow
+
 SQUAD_ARTICLES = REPO_ROOT.parent / "shared" / "bench" / "squad-public" / "articles"
 
 

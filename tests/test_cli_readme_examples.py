@@ -1,5 +1,7 @@
 """The README's example questions, asked through the CLI: each answers with the quote the README
-implies. The questions are read from the README itself, so a new example needs its quote here."""
+implies. The questions are read from the README itself, so a new example needs its quote here.
+The "... finds ..." examples of how the matcher works are read from docs/architecture.md too,
+where the README's "How it works" moved."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 from factbot.settings import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+ARCHITECTURE = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
 ASKED = re.compile(r'factbot ask (?:--json )?"([^"]+)"')
 FINDS = re.compile(r'"([^"]+\?)" finds\s+"([^"]+?)\.*"')
 
@@ -26,7 +29,10 @@ IMPLIED = {
     "who died in custody in Yekaterinburg?": "two Azerbaijani nationals were arrested and later died in custody",
     "Who is Rahman Mustafayev?": "Azerbaijan’s ambassador in Moscow, Rahman Mustafayev",
     "where was the raid": "police raid in the Russian city of Yekaterinburg",
-    **{question: found for question, found in FINDS.findall(README)},
+    **{
+        " ".join(question.split()): " ".join(found.split())
+        for question, found in FINDS.findall(README + ARCHITECTURE)
+    },
 }
 # Question -> words shown with the answer, as its first related quote: a "who" question answered
 # by a sentence that names no one also gets the people it means, by name.
@@ -34,10 +40,12 @@ NAMED_WITH_IT = {"who died in custody in Yekaterinburg?": "Huseyn and Ziyaddin S
 
 
 def test_every_readme_example_question_has_its_implied_quote_here() -> None:
-    asked = set(ASKED.findall(README)) | {q for q, _ in FINDS.findall(README)}
+    found = {" ".join(q.split()) for q, _ in FINDS.findall(README + ARCHITECTURE)}
+    asked = set(ASKED.findall(README)) | found
     assert asked == set(IMPLIED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", list(IMPLIED))
 def test_readme_example_answers_with_the_quote_it_implies(shared_db: Path, question: str) -> None:
     result = subprocess.run(

@@ -13,9 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from edit_workers import EDITOR, STOPS, STOPS_INSIDE, python, recorded_and_stored_sources
 
 from factbot.editing import Actor, FactBase, history
+
+# Every test here starts factbot (or pytest) as a process: see README, "Tests".
+pytestmark = pytest.mark.slow
 
 TORTURE = "azerbaijan-protests-torture"
 FACTBOT = str(Path(sys.executable).parent / "factbot")

@@ -58,6 +58,7 @@ def one_line_usage_error(result: subprocess.CompletedProcess[bytes]) -> str:
     return line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_an_argument_that_is_not_utf8_gets_one_line_and_exit_2(
     command: str, built_db: Path
@@ -68,6 +69,7 @@ def test_an_argument_that_is_not_utf8_gets_one_line_and_exit_2(
     assert built_db.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_a_line_that_is_not_utf8_in_a_batch_gets_an_error_object_and_the_stream_goes_on(
     shared_db: Path,
 ) -> None:
@@ -78,6 +80,7 @@ def test_a_line_that_is_not_utf8_in_a_batch_gets_an_error_object_and_the_stream_
     assert "error" not in second and second["answered"] is True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("data", "shown"),
     [(bytes(range(256)), "binary"), ("Café owners said so.".encode("latin-1"), "not valid UTF-8")],
@@ -91,11 +94,13 @@ def test_source_add_of_a_file_that_is_not_utf8_gets_one_line_and_exit_2(
     assert shown in line
 
 
+@pytest.mark.slow
 def test_a_quote_on_stdin_that_is_not_utf8_gets_one_line_and_exit_2(built_db: Path) -> None:
     line = one_line_usage_error(run(built_db, [b"fact", b"add", b"-", b"--reason", b"r"], stdin=BAD))
     assert "not valid UTF-8" in line
 
 
+@pytest.mark.slow
 def test_chat_refuses_a_line_that_is_not_utf8_and_keeps_going(shared_db: Path) -> None:
     result = run(shared_db, [b"chat"], stdin=b"who died \xff\nwhere was the raid\n")
     assert result.returncode == 0, result.stderr

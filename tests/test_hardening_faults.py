@@ -124,6 +124,7 @@ DAMAGE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", list(DAMAGE))
 def test_a_corrupt_base_gets_one_clear_line_and_build_brings_it_back(
     built_db: Path, knowledge_dir: Path, how: str
@@ -145,6 +146,7 @@ def test_a_corrupt_base_gets_one_clear_line_and_build_brings_it_back(
     assert integrity(built_db) == "ok"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "command",
     [
@@ -171,6 +173,7 @@ def test_every_command_on_damaged_pages_works_or_names_the_way_back(
     assert_clear_failure(result, way_back=f"factbot --db {built_db} build")
 
 
+@pytest.mark.slow
 def test_a_missing_base_is_built_on_first_use_and_a_missing_knowledge_folder_is_named(
     tmp_path: Path,
 ) -> None:
@@ -214,6 +217,7 @@ def exclusive_lock(db: Path, seconds: float | None = None) -> Iterator[threading
             release()
 
 
+@pytest.mark.slow
 def test_questions_are_answered_while_another_process_holds_the_write_lock(built_db: Path) -> None:
     """The lock is held for the whole run of `ask` and never released while it runs: a reader
     that waited for the writer could only end with "database is locked". No wall-clock bound,
@@ -225,6 +229,7 @@ def test_questions_are_answered_while_another_process_holds_the_write_lock(built
     assert json.loads(result.stdout)["answered"] is True
 
 
+@pytest.mark.slow
 def test_an_edit_waits_for_a_short_lock_then_goes_through(built_db: Path) -> None:
     factbot(built_db, "fact", "list")
     with exclusive_lock(built_db, seconds=1.5) as released:
@@ -263,6 +268,7 @@ def read_only(path: Path) -> Iterator[None]:
         path.chmod(mode)
 
 
+@pytest.mark.slow
 @needs_setpriv
 def test_a_read_only_base_still_answers_and_refuses_edits_clearly(built_db: Path) -> None:
     factbot(built_db, "fact", "list")
@@ -279,6 +285,7 @@ def test_a_read_only_base_still_answers_and_refuses_edits_clearly(built_db: Path
     assert status(built_db, TORTURE) == "active"
 
 
+@pytest.mark.slow
 @needs_setpriv
 def test_a_base_in_a_read_only_folder_names_the_problem_and_the_way_back(
     built_db: Path, knowledge_dir: Path
@@ -413,6 +420,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow
 @needs_setpriv
 def test_the_bot_answers_from_a_read_only_base(built_db: Path) -> None:
     factbot(built_db, "fact", "list")
@@ -442,6 +450,7 @@ def test_the_bot_answers_from_a_read_only_base(built_db: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_bot_refuses_to_start_on_a_corrupt_base_with_one_line_and_no_traceback(
     built_db: Path,
 ) -> None:

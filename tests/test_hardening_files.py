@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test here starts factbot (or pytest) as a process: see README, "Tests".
+pytestmark = pytest.mark.slow
+
 FACTBOT = [sys.executable, "-m", "factbot"]
 SECRET = "DISCORD_TOKEN=abc.def.ghi\nThe deploy key is kept in the vault, the admin said on Monday.\n"
 

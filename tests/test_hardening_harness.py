@@ -12,6 +12,9 @@ from process_helpers import interrupt_then_kill
 
 from factbot.settings import REPO_ROOT
 
+# Every test here starts factbot (or pytest) as a process: see README, "Tests".
+pytestmark = pytest.mark.slow
+
 IGNORES_SIGINT = (
     "import signal, sys, time\n"
     "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"

@@ -34,6 +34,7 @@ EXAMPLES = {
 FACTBOT = [sys.executable, "-m", "factbot"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_no_generated_input_crashes_factbot(
     name: str, tmp_path: Path, record_property: pytest.RecordProperty
@@ -199,6 +200,7 @@ def test_one_bad_file_among_several_adds_none_of_them(tmp_path: Path, built_db: 
 # --- the CLI as a process -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "code", "shown"),
     [
@@ -224,6 +226,7 @@ def test_bad_arguments_get_usage_errors_not_tracebacks(
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 def test_a_10kb_question_with_control_characters_is_answered_or_abstained(shared_db: Path) -> None:
     question = ("who died in custody \x1b[2J\u202e\x07 " * 400)[:10_000]
     result = subprocess.run(

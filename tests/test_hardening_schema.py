@@ -9,12 +9,19 @@ base (damaged, or of a known older schema) is ever copied aside and rebuilt.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from database_helpers import BuiltBases
+
+from factbot.settings import REPO_ROOT
+
+# Every test here starts factbot (or pytest) as a process: see README, "Tests".
+pytestmark = pytest.mark.slow
 
 FACTBOT = [sys.executable, "-m", "factbot"]
 TORTURE = "azerbaijan-protests-torture"
@@ -66,12 +73,17 @@ def refused(result: subprocess.CompletedProcess[str], because: str) -> str:
     return line
 
 
-@pytest.fixture
-def newer_base(built_db: Path, knowledge_dir: Path) -> Path:
-    """A base a future factbot migrated further, with a maintainer's change in its history."""
-    result = factbot(built_db, ["fact", "retire", TORTURE, "--reason", "before the upgrade"], knowledge_dir)
+@pytest.fixture(scope="module")
+def newer_base_file(tmp_path_factory: pytest.TempPathFactory, built_bases: BuiltBases) -> Path:
+    """A base a future factbot migrated further, with a maintainer's change in its history;
+    made once (it takes a factbot process), each test gets a copy."""
+    folder = tmp_path_factory.mktemp("newer")
+    knowledge = folder / "knowledge"
+    shutil.copytree(REPO_ROOT / "knowledge", knowledge)
+    path = built_bases.copy(knowledge, folder / "factbot.db")
+    result = factbot(path, ["fact", "retire", TORTURE, "--reason", "before the upgrade"], knowledge)
     assert result.returncode == 0, result.stderr
-    conn = sqlite3.connect(built_db)
+    conn = sqlite3.connect(path)
     with conn:
         conn.execute("INSERT INTO _migrations (name, applied_at) VALUES ('m099_future', 'later')")
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
@@ -79,6 +91,13 @@ def newer_base(built_db: Path, knowledge_dir: Path) -> Path:
         conn.execute("INSERT INTO future_things (what) VALUES ('only a newer factbot knows')")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
+    return path
+
+
+@pytest.fixture
+def newer_base(newer_base_file: Path, built_db: Path) -> Path:
+    """The newer base, as this test's own file (in place of its freshly built one)."""
+    shutil.copyfile(newer_base_file, built_db)
     return built_db
 
 

@@ -174,6 +174,7 @@ async def launch(fake: FakeDiscord, db: Path, what: str, *args: str) -> asyncio.
     )
 
 
+@pytest.mark.slow
 async def test_python_m_bot_never_prints_the_token_even_when_a_handler_fails(
     built_db: Path,
 ) -> None:
@@ -197,6 +198,7 @@ async def test_python_m_bot_never_prints_the_token_even_when_a_handler_fails(
     assert SENTINEL not in output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "sigint"])
 async def test_python_m_bot_closes_on_a_stop_signal_even_while_it_reconnects(
     built_db: Path, stop: signal.Signals
@@ -225,6 +227,7 @@ async def _when_connected(fake: FakeDiscord, action: Callable[[], Any]) -> Any:
     raise TimeoutError("the bot never connected to the fake")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["bot", "factbot -v run"])
 async def test_a_rejected_token_is_named_but_never_printed(built_db: Path, what: str) -> None:
     async with FakeDiscord(token="the-real-one") as fake:
@@ -238,6 +241,7 @@ async def test_a_rejected_token_is_named_but_never_printed(built_db: Path, what:
     assert SENTINEL not in output
 
 
+@pytest.mark.slow
 def test_discord_unreachable_at_start_is_one_line_without_the_token(built_db: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-c", LAUNCHER, "http://127.0.0.1:9/api/v10", "ws://127.0.0.1:9/", "bot"],

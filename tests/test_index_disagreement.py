@@ -123,6 +123,7 @@ def test_only_disagreements_on_what_is_asked_are_shown() -> None:
     assert kinds_asked("yes_no", ["is", "she", "the", "harbour", "master"]) == {ROLE}
 
 
+@pytest.mark.slow
 def test_ask_json_gains_conflicts_with_quote_source_attribution_and_passage(
     harbour_db: Path,
 ) -> None:
