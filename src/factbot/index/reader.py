@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 DATA = Path(__file__).parent.parent / "data"
 MODEL_FILE = DATA / "reader.onnx"
 # sha256 of the reader.onnx that training/run made and reader-card.md describes.
-MODEL_SHA256 = ""
+MODEL_SHA256 = "5fd19a26ea1555b2bf7662797023b792145f02c65ffe6f0ad12891ccb8200949"
 TOKENIZER_FILE = DATA / "minilm_tokenizer.json"
 # Question and passage together are read up to 128 word pieces, as in training.
 MAX_TOKENS = 128
