@@ -40,7 +40,9 @@ def _best(probabilities: Sequence[float]) -> tuple[int, float]:
     return index, probabilities[index]
 
 
-def rates(items: Sequence[Item], probabilities: Sequence[Sequence[float]], threshold: float) -> tuple[float, float]:
+def rates(
+    items: Sequence[Item], probabilities: Sequence[Sequence[float]], threshold: float
+) -> tuple[float, float]:
     """(answered right among answerable, abstained among unanswerable) at `threshold`."""
     right = abstained = answerable = unanswerable = 0
     for item, scores in zip(items, probabilities, strict=True):
@@ -66,7 +68,9 @@ def choose_threshold(items: Sequence[Item], probabilities: Sequence[Sequence[flo
 def question_figures(
     items: Sequence[Item], probabilities: Sequence[Sequence[float]], threshold: float
 ) -> dict[str, float | int]:
-    answerable = [(i, p) for i, p in zip(items, probabilities, strict=True) if i["answer"] is not None]
+    answerable = [
+        (i, p) for i, p in zip(items, probabilities, strict=True) if i["answer"] is not None
+    ]
     top1 = sum(_best(p)[0] == i["answer"] for i, p in answerable) / max(1, len(answerable))
     right, abstained = rates(items, probabilities, threshold)
     candidates = sorted({_best(p)[1] for p in probabilities} | {0.0, 1.01})

@@ -251,7 +251,9 @@ def swapped_question(
     return None
 
 
-def _swap_number(question: str, held: set[str], names: Sequence[str], rng: random.Random) -> str | None:
+def _swap_number(
+    question: str, held: set[str], names: Sequence[str], rng: random.Random
+) -> str | None:
     matches = list(_NUMBER.finditer(question))
     if not matches:
         return None
@@ -264,7 +266,9 @@ def _swap_number(question: str, held: set[str], names: Sequence[str], rng: rando
     return question[: match.start()] + new + question[match.end() :]
 
 
-def _swap_month(question: str, held: set[str], names: Sequence[str], rng: random.Random) -> str | None:
+def _swap_month(
+    question: str, held: set[str], names: Sequence[str], rng: random.Random
+) -> str | None:
     found = [m for m in MONTHS if re.search(rf"\b{m}\b", question)]
     if not found:
         return None
@@ -273,11 +277,11 @@ def _swap_month(question: str, held: set[str], names: Sequence[str], rng: random
     return re.sub(rf"\b{old}\b", new, question, count=1)
 
 
-def _swap_name(question: str, held: set[str], names: Sequence[str], rng: random.Random) -> str | None:
+def _swap_name(
+    question: str, held: set[str], names: Sequence[str], rng: random.Random
+) -> str | None:
     # A capitalised word after the first, as named in the answer sentence.
-    found = [
-        m for m in _NAME.finditer(question) if m.start() > 0 and set(words(m.group())) <= held
-    ]
+    found = [m for m in _NAME.finditer(question) if m.start() > 0 and set(words(m.group())) <= held]
     pool = rng.sample(names, min(len(names), 40)) if names else []
     candidates = [n for n in pool if not set(words(n)) & held]
     if not found or not candidates:
@@ -286,7 +290,9 @@ def _swap_name(question: str, held: set[str], names: Sequence[str], rng: random.
     return question[: match.start()] + rng.choice(candidates) + question[match.end() :]
 
 
-def _swap_predicate(question: str, held: set[str], names: Sequence[str], rng: random.Random) -> str | None:
+def _swap_predicate(
+    question: str, held: set[str], names: Sequence[str], rng: random.Random
+) -> str | None:
     found = [w for w in PREDICATES if re.search(rf"\b{w}\b", question, re.I)]
     found = [w for w in found if PREDICATES[w] not in held]
     if not found:
@@ -320,7 +326,8 @@ def pairs_for(item: Item, max_negatives: int = MAX_NEGATIVES) -> list[Pair]:
         pairs.append(Pair(item.question, item.sentences[item.answer], 1, item.article, "answer"))
     kind = "other-sentence" if item.answer is not None else "unanswerable"
     pairs.extend(
-        Pair(item.question, item.sentences[i], 0, item.article, kind) for i in negatives[:max_negatives]
+        Pair(item.question, item.sentences[i], 0, item.article, kind)
+        for i in negatives[:max_negatives]
     )
     return pairs
 
@@ -339,7 +346,9 @@ def training_pairs(
     for item in items:
         pairs.extend(pairs_for(item, max_negatives))
         if rng.random() < chat_share:
-            chat = Item(chat_variant(item.question, rng), item.sentences, item.answer, item.article, "chat")
+            chat = Item(
+                chat_variant(item.question, rng), item.sentences, item.answer, item.article, "chat"
+            )
             pairs.extend(pairs_for(chat, max_negatives))
         if item.answer is not None and rng.random() < swap_share:
             sentence = item.sentences[item.answer]
@@ -366,7 +375,8 @@ def prepare(
     train_items = [i for i in items if i.article not in held_out]
     validation = [i for i in items if i.article in held_out]
     validation += [
-        Item(chat_variant(i.question, rng), i.sentences, i.answer, i.article, "chat") for i in validation
+        Item(chat_variant(i.question, rng), i.sentences, i.answer, i.article, "chat")
+        for i in validation
     ]
     pairs = training_pairs(train_items, rng, chat_share, swap_share, max_negatives)
     rng.shuffle(pairs)
@@ -421,7 +431,9 @@ def main() -> None:
     parser.add_argument("--swap-share", type=float, default=0.5)
     parser.add_argument("--max-negatives", type=int, default=MAX_NEGATIVES)
     args = parser.parse_args()
-    prepared = prepare(args.train_dir, args.seed, args.chat_share, args.swap_share, args.max_negatives)
+    prepared = prepare(
+        args.train_dir, args.seed, args.chat_share, args.swap_share, args.max_negatives
+    )
     write(prepared, args.out, args.train_dir)
     print((args.out / "data.json").read_text(encoding="utf-8"))
 

@@ -45,7 +45,9 @@ def base_file(name: str) -> Path:
     against its pinned hash (the package's own code is never imported)."""
     distribution = importlib.metadata.distribution(BASE_DISTRIBUTION)
     if distribution.version != BASE_VERSION:
-        raise SystemExit(f"{BASE_DISTRIBUTION} {distribution.version} installed, {BASE_VERSION} pinned")
+        raise SystemExit(
+            f"{BASE_DISTRIBUTION} {distribution.version} installed, {BASE_VERSION} pinned"
+        )
     for file in distribution.files or ():
         if file.name == name:
             path = Path(str(distribution.locate_file(file)))
@@ -172,6 +174,7 @@ def main() -> None:
         if done < args.warmup:
             return args.lr * max(done, 1e-3) / args.warmup
         return args.lr * max(0.0, (1 - done) / (1 - args.warmup))
+
     loss_fn = torch.nn.BCEWithLogitsLoss()
 
     started = time.monotonic()
@@ -200,10 +203,22 @@ def main() -> None:
             if step % 50 == 0:
                 log.info(
                     "epoch %d step %d/%d loss %.4f lr %.2e  %.1f pairs/s  %.1f min",
-                    epoch, step, total, running, learning_rate(done), seen / elapsed, elapsed / 60,
+                    epoch,
+                    step,
+                    total,
+                    running,
+                    learning_rate(done),
+                    seen / elapsed,
+                    elapsed / 60,
                 )
-                history.append({"step": step, "pairs_seen": seen, "loss": round(running, 4),
-                                "minutes": round(elapsed / 60, 2)})
+                history.append(
+                    {
+                        "step": step,
+                        "pairs_seen": seen,
+                        "loss": round(running, 4),
+                        "minutes": round(elapsed / 60, 2),
+                    }
+                )
         epoch += 1
 
     elapsed = time.monotonic() - started
@@ -214,13 +229,25 @@ def main() -> None:
     model.eval()
     torch.save(model.state_dict(), args.out / "reader.pt")
     summary = {
-        "base": {"distribution": BASE_DISTRIBUTION, "version": BASE_VERSION,
-                 "sha256": {n: sha256(base_file(n)) for n in BASE_FILES}},
-        "seed": args.seed, "layers": args.layers, "epochs": round(seen / len(rows), 2),
-        "pairs": len(rows), "pairs_seen": seen, "steps": step, "batch_size": args.batch_size,
-        "lr": args.lr, "warmup": args.warmup, "max_minutes": args.max_minutes,
-        "minutes": round(elapsed / 60, 1), "pairs_per_second": round(seen / elapsed, 1),
-        "stopped_by": "steps" if step >= total else "time budget", "loss_history": history,
+        "base": {
+            "distribution": BASE_DISTRIBUTION,
+            "version": BASE_VERSION,
+            "sha256": {n: sha256(base_file(n)) for n in BASE_FILES},
+        },
+        "seed": args.seed,
+        "layers": args.layers,
+        "epochs": round(seen / len(rows), 2),
+        "pairs": len(rows),
+        "pairs_seen": seen,
+        "steps": step,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "warmup": args.warmup,
+        "max_minutes": args.max_minutes,
+        "minutes": round(elapsed / 60, 1),
+        "pairs_per_second": round(seen / elapsed, 1),
+        "stopped_by": "steps" if step >= total else "time budget",
+        "loss_history": history,
     }
     (args.out / "train.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
 
