@@ -65,6 +65,7 @@ class Prepared:
     train: list[Pair] = field(default_factory=list)
     validation: list[Item] = field(default_factory=list)
     validation_articles: tuple[str, ...] = ()
+    parameters: dict[str, float | int] = field(default_factory=dict)
 
 
 # --- reading SQuAD -------------------------------------------------------------------------------
@@ -380,7 +381,13 @@ def prepare(
     ]
     pairs = training_pairs(train_items, rng, chat_share, swap_share, max_negatives)
     rng.shuffle(pairs)
-    return Prepared(pairs, validation, held_out)
+    parameters = {
+        "seed": seed,
+        "chat_share": chat_share,
+        "swap_share": swap_share,
+        "max_negatives": max_negatives,
+    }
+    return Prepared(pairs, validation, held_out, parameters)
 
 
 def sha256(path: Path) -> str:
@@ -397,6 +404,7 @@ def write(prepared: Prepared, out: Path, train_dir: Path = TRAIN_DIR) -> dict[st
     hashes.update({name: sha256(out / name) for name in ("train.jsonl", "validation.jsonl")})
     summary = {
         "sha256": hashes,
+        "parameters": prepared.parameters,
         "validation_articles": list(prepared.validation_articles),
         "train_pairs": len(prepared.train),
         "train_positive": sum(p.label for p in prepared.train),
