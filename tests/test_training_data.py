@@ -187,3 +187,44 @@ def test_the_threshold_separates_answered_from_unanswerable_questions() -> None:
     assert figures["answered_right_at_threshold"] == 1.0
     assert figures["abstained_at_threshold"] == 1.0
     assert figures["top1"] == 1.0
+
+
+def test_the_model_card_is_written_from_the_runs_records(tmp_path: Path) -> None:
+    from training.card import card
+
+    (tmp_path / "data").mkdir()
+    data = {
+        "sha256": {"squad.json": "aa", "train.jsonl": "bb"},
+        "parameters": {"max_negatives": 3},
+        "train_pairs": 10,
+        "train_positive": 2,
+        "train_kinds": {"answer": 2, "other-sentence": 8},
+        "validation_articles": ["A", "B", "C"],
+    }
+    figures_of = {"top1": 0.8, "answered_right_at_threshold": 0.5, "abstained_at_threshold": 0.6}
+    figures_of |= {"mean_at_threshold": 0.55, "best_mean": 0.56, "questions": 4}
+    figures = {
+        "size_mb": 19.3,
+        "sha256": {"reader.onnx": "cc"},
+        "threshold": 0.46,
+        "int8_vs_fp32": {
+            "max_logit_difference": 1.0,
+            "mean_logit_difference": 0.1,
+            "auc_fp32": 0.9,
+            "auc_int8": 0.89,
+        },
+        "validation_pairs": 20,
+        **{f"validation_{s}": figures_of for s in ("written", "chat", "all")},
+    }
+    train = {
+        "base": {"distribution": "d", "version": "1", "sha256": {"model.safetensors": "m", "tokenizer.json": "t"}},
+        "layers": 4, "seed": 13, "batch_size": 32, "lr": 5e-5, "warmup": 0.06, "max_minutes": 68,
+        "minutes": 68, "steps": 100, "pairs_seen": 3200, "epochs": 0.5, "pairs_per_second": 10,
+        "stopped_by": "time budget", "loss_history": [{"loss": 0.35}],
+    }  # fmt: skip
+    (tmp_path / "data" / "data.json").write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "figures.json").write_text(json.dumps(figures), encoding="utf-8")
+    (tmp_path / "train.json").write_text(json.dumps(train), encoding="utf-8")
+    text = card(tmp_path, "wheelhash")
+    assert "`cc`" in text and "wheelhash" in text and "CC BY-SA 4.0" in text and "Seed 13" in text
+    assert "| top-1 (best sentence is the answer) | 80.0% | 80.0% | 80.0% |" in text
