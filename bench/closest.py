@@ -227,7 +227,7 @@ def main() -> None:
     off = [c for g, c in totals.items() if g.startswith("offtopic")]
     print(f"off-topic, reply 3: {sum(c['offtopic_reply3'] for c in off)}/{sum(c['offtopic'] for c in off)}")
     unseen = [o for o in outcomes if o.group != "story-dev"]
-    threshold = fit_threshold(unseen)
+    threshold = args.threshold if args.threshold is not None else fit_threshold(unseen)
     print(
         f"to ship (fitted on every group but story-dev): threshold {threshold}, "
         f"floor {fit_floor(unseen, threshold)}"
