@@ -73,6 +73,9 @@ for _command, _name in (
 ):
     cli.add_command(_command, _name)
 
+# `/fact revert` on Discord; the top-level `factbot revert` stays for the scripts that use it.
+fact.add_command(revert_command, "revert")
+
 
 def main() -> None:
     cli(prog_name="factbot")

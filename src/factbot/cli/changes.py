@@ -46,7 +46,9 @@ def echo_change(change: Change, as_json: bool) -> None:
 @edit_options
 @pass_context
 def revert_command(context: Context, change_id: int, reason: str, actor: str | None, as_json: bool) -> None:
-    """Undo change CHANGE_ID by making a new change (the history keeps both)."""
+    """Undo change CHANGE_ID by making a new change (the history keeps both).
+
+    Also `factbot fact revert`, as on Discord (`/fact revert`)."""
     with user_errors():
         change = revert(open_base(context), Actor.os_user(actor), change_id, reason)
     echo_change(change, as_json)
