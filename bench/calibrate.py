@@ -21,19 +21,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import math
-import pickle
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from benchsets import Question, all_sets
+from benchsets import Question, all_sets, collected
 
 import factbot.answering.weights as weights_module
-import factbot.language.text as text_module
 from factbot.answering.confidence import answerability_inputs, undecided, weighted
 from factbot.answering.matcher import Matcher
 from factbot.answering.question import unknown_share
@@ -111,23 +108,9 @@ def collect(matcher: Matcher, questions: Sequence[Question]) -> list[Item]:
 
 
 def collect_cached(sets: Sequence[tuple[Path, Sequence[Question]]], cache: Path | None) -> list[Item]:
-    """`collect_all`, kept in `cache` (a pickle) for as long as the ranking code and the
-    questions stay the same: collecting takes minutes, a fit seconds."""
-    if cache is None:
-        return collect_all(sets)
-    digest = hashlib.sha256()
-    answering = sorted(Path(str(weights_module.__file__)).parent.glob("*.py"))
-    for module in (*answering, text_module.__file__):
-        digest.update(Path(str(module)).read_bytes())
-    digest.update(repr([q for _, questions in sets for q in questions]).encode())
-    key = digest.hexdigest()
-    if cache.exists():
-        stored_key, items = pickle.loads(cache.read_bytes())
-        if stored_key == key:
-            return list(items)
-    items = collect_all(sets)
-    cache.write_bytes(pickle.dumps((key, items)))
-    return items
+    """`collect_all`, kept in `cache` (a pickle) for as long as factbot's code and data and the
+    questions stay the same (benchsets.collected): collecting takes minutes, a fit seconds."""
+    return collected(sets, collect_all, cache)
 
 
 def collect_all(sets: Sequence[tuple[Path, Sequence[Question]]]) -> list[Item]:
