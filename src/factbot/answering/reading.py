@@ -17,8 +17,6 @@ import functools
 import logging
 import math
 
-from factbot.index.reader import Reader, default_reader
-
 from factbot.answering.candidates import Candidate, Ranking
 from factbot.answering.weights import (
     READER_CANDIDATES,
@@ -26,6 +24,7 @@ from factbot.answering.weights import (
     READER_RANK_WEIGHT,
 )
 from factbot.errors import ModelRefused
+from factbot.index.reader import Reader, default_reader
 
 log = logging.getLogger(__name__)
 
