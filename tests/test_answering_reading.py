@@ -104,3 +104,14 @@ def test_ask_json_reader_is_the_probability_for_the_quote_shown_or_null(
     assert answered["answered"]
     assert answered["reader"] == pytest.approx(1 / (1 + 2.718281828459045**-1.0), abs=1e-4)
     assert nothing["reader"] is None
+
+
+def test_the_packaged_reader_judges_every_quote_the_engine_shows(shared_db: Path) -> None:
+    engine = AnswerEngine(shared_db)
+
+    answered = engine.ask("who died in custody in Yekaterinburg?")
+    unsure = engine.ask("when were the sputnik ppl picked up, like which day")
+
+    assert reading.available_reader() is not None
+    assert answered.answered and answered.reader is not None and 0 < answered.reader < 1
+    assert unsure.closest is not None and unsure.reader is not None and 0 < unsure.reader < 1
