@@ -25,7 +25,6 @@ to ship, fitted on every group but story-dev, so that story-dev stays a set they
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from closest import MAX_WRONG_SHARE, offtopic_questions
 
 from factbot.answering.closest import topic_weight
 from factbot.answering.matcher import Matcher
+from factbot.answering.reading import logit, read_confidence
 from factbot.index.reader import default_reader
 from factbot.store.database import connect
 
@@ -103,11 +103,6 @@ def collect(sets: Sequence[tuple[Path, Sequence[Question]]]) -> list[Read]:
     return found
 
 
-def logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
-
-
 @dataclass(frozen=True)
 class Joined:
     rank_weight: float
@@ -122,8 +117,9 @@ class Joined:
         if top is None:
             return 0.0, False, None
         bias, engine, reader = self.confidence
-        z = bias + engine * logit(item.engine_confidence) + reader * item.logits[top]
-        return 1 / (1 + math.exp(-z)), item.right[top], item.weights[top]
+        weights = {"bias": bias, "engine": engine, "reader": reader}
+        confidence = read_confidence(item.engine_confidence, item.logits[top], weights)
+        return confidence, item.right[top], item.weights[top]
 
 
 def family_top1(items: Sequence[Read], rank_weight: float, read: int) -> float:

@@ -75,8 +75,10 @@ def test_the_confidence_rises_and_falls_with_the_readers_judgement_of_the_quote(
     unsure = reading.reread(ScriptedReader({"a": -4.0}), ranking(candidate(1, "a", 1.0)))  # type: ignore[arg-type]
 
     assert unsure.confidence < 0.5 < sure.confidence
-    assert sure.reader is not None and sure.reader > 0.95
-    assert unsure.reader is not None and unsure.reader < 0.05
+    sure_read = reading.read_probability(sure.candidates[0])
+    unsure_read = reading.read_probability(unsure.candidates[0])
+    assert sure_read is not None and sure_read > 0.95
+    assert unsure_read is not None and unsure_read < 0.05
 
 
 def test_an_empty_ranking_is_not_read() -> None:

@@ -31,8 +31,6 @@ class Ranking:
     question: Question
     candidates: tuple[Candidate, ...]
     confidence: float
-    # The reader's probability that the first candidate answers; None when it did not read.
-    reader: float | None = None
 
 # (source id, start, end): a stretch of a source, as passages and curated facts quote it.
 Span = tuple[str, int, int]

@@ -18,6 +18,7 @@ figures it reports (see there).
 from __future__ import annotations
 
 from factbot.answering.candidates import Candidate
+from factbot.answering.features import credits
 from factbot.answering.question import Question
 from factbot.answering.vocabulary import Vocabulary
 from factbot.language.text import terms
@@ -32,24 +33,14 @@ CLOSEST_FLOOR = 2.4
 def topic_weight(vocabulary: Vocabulary, question: Question, candidate: Candidate) -> float:
     """The ranking weight of the question's terms the quote holds (as asked, in another form of
     the word, or through a synonym), leaving out the terms of the places the question names."""
-    present = set(terms(candidate.text))
     places = {
         term
         for entity in question.entities
         if vocabulary.entity_kind.get(entity) == "place"
         for term in vocabulary.entity_terms.get(entity, ())
     }
-    shared = [
-        term
-        for term in question.terms
-        if term not in places
-        and (
-            term in present
-            or any(other in present for other in question.variants.get(term, ()))
-            or any(other in present for other in question.alternatives.get(term, ()))
-        )
-    ]
-    return sum(vocabulary.term_weight(question, term) for term in shared)
+    found = credits(question, set(terms(candidate.text)))
+    return sum(vocabulary.term_weight(question, term) for term in found if term not in places)
 
 
 def closest_candidate(

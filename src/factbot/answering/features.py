@@ -98,7 +98,7 @@ class PassageFeatures(Vocabulary):
         present = set(passage_terms)
         context = set(str(row["context_terms"] or "").split()) - present
         paragraph = set(str(row["paragraph_terms"] or "").split()) - present
-        credit = _credits(question, present)
+        credit = credits(question, present)
         matched = [t for t in question.terms if t in present]
         context_share = sum(w for t, w in weights.items() if t in context) / total if total else 0.0
         anaphor = float(bool(passage_words) and passage_words[0] in _ANAPHORS)
@@ -251,7 +251,7 @@ def _proximity(
     return hit / possible if possible else 0.0
 
 
-def _credits(question: Question, present: set[str]) -> dict[str, float]:
+def credits(question: Question, present: set[str]) -> dict[str, float]:
     """How much each question term is found in a passage: 1 as asked or in another form of the
     word, less through a synonym."""
     credit = {}

@@ -16,6 +16,7 @@ import dataclasses
 import functools
 import logging
 import math
+from collections.abc import Mapping
 
 from factbot.answering.candidates import Candidate, Ranking
 from factbot.answering.weights import (
@@ -62,18 +63,16 @@ def reread(reader: Reader, ranking: Ranking) -> Ranking:
         ranking,
         candidates=(*read, *ranking.candidates[READER_CANDIDATES:]),
         confidence=read_confidence(ranking.confidence, top),
-        reader=_sigmoid(top),
     )
 
 
-def read_confidence(engine: float, reader_logit: float) -> float:
+def read_confidence(
+    engine: float, reader_logit: float, weights: Mapping[str, float] | None = None
+) -> float:
     """The chance that the quote answers, from the engine's confidence and the reader's
-    log-odds for it."""
-    z = (
-        READER_CONFIDENCE["bias"]
-        + READER_CONFIDENCE["engine"] * _logit(engine)
-        + READER_CONFIDENCE["reader"] * reader_logit
-    )
+    log-odds for it; `weights` (default READER_CONFIDENCE) are what bench/reader_fit.py fits."""
+    weights = READER_CONFIDENCE if weights is None else weights
+    z = weights["bias"] + weights["engine"] * logit(engine) + weights["reader"] * reader_logit
     return _sigmoid(z)
 
 
@@ -83,7 +82,8 @@ def read_probability(candidate: Candidate) -> float | None:
     return None if logit is None else _sigmoid(logit)
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """Log-odds of `p`, kept finite at 0 and 1."""
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
 

@@ -17,23 +17,14 @@ import sqlite_utils
 from factbot.editing.checks import MAX_ID_CHARS, clean_reason, required_text
 from factbot.editing.sources import source_state
 from factbot.errors import InputError
+from factbot.index.source_files import SOURCE_FIELDS
 from factbot.index.upkeep import bump_revision, link_entities, refresh_term_stats
 from factbot.models import Actor, require_maintainer
 from factbot.store.history import Change, record_change
 from factbot.store.writer import FactBase
 
-_SOURCE_COLUMNS = (
-    "id",
-    "outlet",
-    "title",
-    "url",
-    "published",
-    "author",
-    "photo_credit",
-    "text",
-    "origin",
-    "added_at",
-)
+# A source row whole: its metadata fields, then what only the table keeps.
+_SOURCE_COLUMNS = (*SOURCE_FIELDS, "text", "origin", "added_at")
 
 
 def remove_source(base: FactBase, actor: Actor, source_id: str, reason: str) -> Change:
