@@ -45,13 +45,13 @@ from benchsets import (
     at_threshold,
     judge,
     missing_shared,
+    sentences_of,
 )
 from calibrate import Parameters, collect_cached, fit_parameters, fold_of, installed
 
 from factbot.answering.answers import AnswerEngine
 from factbot.answering.replies import Answer
 from factbot.settings import load_settings
-from factbot.store.database import connect
 
 SET_ORDER = ("incident", "incident-chat", "story-dev", "squad")
 
@@ -80,15 +80,7 @@ def ask_all(db: Path, questions: Sequence[Question], threshold: float, timings: 
 
 def bm25_all(db: Path, questions: Sequence[Question]) -> list[Verdict]:
     """BM25's top sentence for each question, always answering (thresholds come later)."""
-    connection = connect(db, readonly=True)
-    sentences = [
-        (str(text), str(source))
-        for text, source in connection.execute(
-            "SELECT text, source_id FROM passages WHERE kind = 'sentence' AND status = 'active'"
-        )
-    ]
-    connection.conn.close()
-    retriever = BM25Sentences(sentences)
+    retriever = BM25Sentences(sentences_of(db))
     verdicts = []
     for q in questions:
         quote, source, score = retriever.top(q.text)

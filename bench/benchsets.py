@@ -35,6 +35,7 @@ from factbot.index.ingest import ingest_paths
 from factbot.knowledge.build import build_fact_base
 from factbot.language.text import words
 from factbot.settings import REPO_ROOT
+from factbot.store.database import connect
 
 T = TypeVar("T")
 
@@ -239,6 +240,20 @@ def all_sets(
             group = f"squad:{article}"
             sets.append((build_squad(tmp, article), [q for q in questions if q.group == group]))
     return sets
+
+
+def sentences_of(db: Path) -> list[tuple[str, str]]:
+    """(text, source id) of every active sentence of a fact base, in the order they were
+    stored: what BM25 ranks, the same sentences factbot quotes."""
+    connection = connect(db, readonly=True)
+    rows = [
+        (str(text), str(source))
+        for text, source in connection.execute(
+            "SELECT text, source_id FROM passages WHERE kind = 'sentence' AND status = 'active' ORDER BY rowid"
+        )
+    ]
+    connection.conn.close()
+    return rows
 
 
 class BM25Sentences:

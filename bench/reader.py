@@ -29,25 +29,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from accuracy import best_threshold, kind_table, line, top1
-from benchsets import BM25Sentences, Question, Verdict, all_sets, at_threshold, judge
+from benchsets import BM25Sentences, Question, Verdict, all_sets, at_threshold, judge, sentences_of
 
 from factbot.index import reader as reader_module
 from factbot.language.text import words
-from factbot.store.database import connect
 
 SET_ORDER = ("incident", "incident-chat", "story-dev", "squad")
-
-
-def sentences_of(db: Path) -> list[tuple[str, str]]:
-    connection = connect(db, readonly=True)
-    rows = [
-        (str(text), str(source))
-        for text, source in connection.execute(
-            "SELECT text, source_id FROM passages WHERE kind = 'sentence' AND status = 'active' ORDER BY rowid"
-        )
-    ]
-    connection.conn.close()
-    return rows
 
 
 def bm25_ranked(retriever: BM25Sentences, question: str, k: int) -> list[tuple[str, str, float]]:
